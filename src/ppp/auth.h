@@ -93,6 +93,14 @@ struct ppp_auth_ops {
     void (*done)(void *ctx, bool success, const struct ppp_auth_verdict *verdict);
 };
 
+/* Checks a request against the user's known clear-text password, as a local
+ * secrets backend does: PAP compare (constant time), CHAP-MD5 (RFC 1994
+ * §4.1), MS-CHAPv1 NT-Response (RFC 2433), MS-CHAPv2 NT-Response with the
+ * Authenticator Response and MPPE master keys (RFC 2759, RFC 3079).
+ * Fills v->accept and the MS-CHAP fields; leaves v->attrs alone. */
+void ppp_auth_check_password(const struct ppp_auth_request *req, const char *password,
+                             struct ppp_auth_verdict *v);
+
 struct ppp_authr_cfg {
     enum ppp_auth_method method;
     char our_name[64];              /* CHAP Name we send */
