@@ -8,6 +8,8 @@
 
 static enum lx_log_sink log_sink = LX_LOG_SINK_STDERR;
 static enum lx_log_level log_max = LX_LOG_INFO;
+static lx_log_hook_fn log_hook;
+static void *log_hook_ctx;
 
 #define LX_RL_WINDOW_MS 10000u
 
@@ -24,9 +26,15 @@ void lx_log_set_level(enum lx_log_level max_level)
     log_max = max_level;
 }
 
+void lx_log_set_hook(lx_log_hook_fn fn, void *ctx)
+{
+    log_hook = fn;
+    log_hook_ctx = ctx;
+}
+
 bool lx_log_enabled(enum lx_log_level level)
 {
-    return log_sink != LX_LOG_SINK_NONE && level <= log_max;
+    return (log_sink != LX_LOG_SINK_NONE || log_hook != NULL) && level <= log_max;
 }
 
 static const char *level_name(enum lx_log_level l)
@@ -54,6 +62,10 @@ void lx_log(enum lx_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    if (log_hook != NULL)
+        log_hook(log_hook_ctx, (int)level, line);
+    if (log_sink == LX_LOG_SINK_NONE)
+        return;
     if (log_sink == LX_LOG_SINK_SYSLOG) {
         syslog((int)level, "%s", line);
         return;

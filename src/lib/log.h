@@ -31,6 +31,12 @@ bool lx_log_enabled(enum lx_log_level level);
 
 void lx_log(enum lx_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Test hook: every line at or below the current level is also handed to
+ * fn (even with LX_LOG_SINK_NONE), e.g. to assert that no secret is ever
+ * logged. NULL removes the hook. */
+typedef void (*lx_log_hook_fn)(void *ctx, int level, const char *line);
+void lx_log_set_hook(lx_log_hook_fn fn, void *ctx);
+
 struct lx_ratelimit {
     uint64_t window_start_ms;
     uint32_t count;
