@@ -4,11 +4,16 @@
 #include "l2tp/l2tp.h"
 #include "lib/buf.h"
 
+#include <string.h>
+
 enum l2tp_hdr_status l2tp_hdr_decode(const uint8_t *p, size_t len, struct l2tp_hdr *h)
 {
     struct lx_rd r;
     lx_rd_init(&r, p, len);
 
+    /* Every field is defined on every return, even on error paths, so a
+     * caller logging a rejected header never reads stale memory. */
+    memset(h, 0, sizeof *h);
     h->flags_ver = lx_rd_u16(&r);
     if (r.err)
         return L2TP_HDR_ERR_SHORT;
@@ -18,9 +23,8 @@ enum l2tp_hdr_status l2tp_hdr_decode(const uint8_t *p, size_t len, struct l2tp_h
     h->has_seq = (h->flags_ver & L2TP_HDR_S) != 0;
     h->has_off = (h->flags_ver & L2TP_HDR_O) != 0;
     h->prio = (h->flags_ver & L2TP_HDR_P) != 0;
-    h->length = 0;
-    h->ns = h->nr = 0;
-    h->offset_size = 0;
+    /* §3.1: "The x bits are reserved ... ignored on incoming messages":
+     * they are kept in flags_ver only and never tested. */
 
     /* §3.1: "Packets received with an unknown Ver field MUST be discarded."
      * (1 is L2F, 3 is L2TPv3.) */
