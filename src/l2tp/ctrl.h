@@ -22,13 +22,13 @@
 #include "lib/clock.h"
 
 struct l2tp_ctrl_cfg {
-    uint16_t rws;             /* our receive window, advertised (default 16) */
-    unsigned max_retries;     /* default 5 */
-    uint32_t rto_initial_ms;  /* default 1000 */
-    uint32_t rto_max_ms;      /* default 8000 */
-    uint32_t ack_delay_ms;    /* ZLB after this long without piggy-back (default 100) */
-    uint32_t hello_ms;        /* Hello after this much idle time; 0 = never (default 60000) */
-    unsigned max_queued;      /* messages waiting for window space (default 64) */
+    uint16_t rws;            /* our receive window, advertised (default 16) */
+    unsigned max_retries;    /* default 5 */
+    uint32_t rto_initial_ms; /* default 1000 */
+    uint32_t rto_max_ms;     /* default 8000 */
+    uint32_t ack_delay_ms;   /* ZLB after this long without piggy-back (default 100) */
+    uint32_t hello_ms;       /* Hello after this much idle time; 0 = never (default 60000) */
+    unsigned max_queued;     /* messages waiting for window space (default 64) */
 };
 
 void l2tp_ctrl_cfg_defaults(struct l2tp_ctrl_cfg *cfg);
@@ -40,7 +40,11 @@ struct l2tp_ctrl_ops {
      * header; session_id from its header). Called from l2tp_ctrl_input. */
     void (*deliver)(void *user, uint16_t session_id, const uint8_t *body, size_t len);
     /* A message went unacknowledged through max_retries retransmissions:
-     * the peer is gone (§5.8: the tunnel must be cleaned up). */
+     * the peer is gone (§5.8: the tunnel must be cleaned up). Called once,
+     * as the very last thing l2tp_ctrl_timeout does, so the callee may free
+     * the channel. xmit and deliver must not free it nor call
+     * l2tp_ctrl_input; deliver may call l2tp_ctrl_send (the reply then
+     * piggy-backs the acknowledgement). */
     void (*dead)(void *user);
 };
 
@@ -55,6 +59,16 @@ void l2tp_ctrl_free(struct l2tp_ctrl *c);
 void l2tp_ctrl_set_peer_tunnel_id(struct l2tp_ctrl *c, uint16_t tid);
 /* Peer's advertised Receive Window Size (default 4 until told, §5.8). */
 void l2tp_ctrl_set_peer_rws(struct l2tp_ctrl *c, uint16_t rws);
+
+/* Addition: the first Ns we send and the first Nr we expect (§5.8 says both
+ * begin at 0; tests use this to exercise the 16-bit wrap). Only before
+ * anything was sent or received: returns 0, or -1 if too late. */
+int l2tp_ctrl_set_initial_seq(struct l2tp_ctrl *c, uint16_t ns, uint16_t nr);
+
+/* Addition: the tunnel layer calls this when a data message arrives, so
+ * that Hello is sent only when nothing at all was received from the peer
+ * for hello_ms (§6.5). Received control packets count by themselves. */
+void l2tp_ctrl_note_rx_activity(struct l2tp_ctrl *c, lx_ms_t now);
 
 /* Queues a message body for reliable delivery. It is sent now if the
  * window allows, otherwise when acknowledgements open it. Returns 0, or -1
@@ -82,8 +96,9 @@ bool l2tp_ctrl_is_dead(const struct l2tp_ctrl *c);
 struct l2tp_ctrl_stats {
     uint64_t tx_msgs, tx_retrans, tx_zlb, tx_hello;
     uint64_t rx_msgs, rx_zlb, rx_dup, rx_out_of_window, rx_reordered, rx_queue_full;
-    uint16_t ns, nr;          /* next Ns to send, next Nr expected */
+    uint16_t ns, nr; /* next Ns to send, next Nr expected */
     uint16_t cwnd, ssthresh, peer_rws;
+    uint64_t rx_bad_nr; /* addition: Nr acknowledging messages never sent (ignored) */
 };
 void l2tp_ctrl_get_stats(const struct l2tp_ctrl *c, struct l2tp_ctrl_stats *st);
 
