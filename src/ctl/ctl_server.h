@@ -34,6 +34,11 @@ struct ctl_ops {
     void (*add_stats)(void *user, struct json_object *stats);
     /* A command changed the engine (timer needs re-arming; may be NULL). */
     void (*changed)(void *user);
+    /* Adds the daemon's per-session fields (user, addresses, interface,
+     * PPP state, IP counters) to a session object (may be NULL). */
+    void (*add_session)(void *user, struct l2tp_session *s, struct json_object *obj);
+    /* Adds per-tunnel fields (e.g. the [lns]/[lac] section name; may be NULL). */
+    void (*add_tunnel)(void *user, struct l2tp_tunnel *t, struct json_object *obj);
 };
 
 struct ctl_server;

@@ -153,6 +153,45 @@ bool cfg_range_contains(const struct cfg_ip_range *r, const struct l2tp_addr *a)
  * NULL if none. */
 const struct cfg_section *cfg_select_lns(const struct cfg *c, const struct l2tp_addr *peer);
 
+/* ---- Resolved PPP settings (issue 4: xl2tpd + pppd drop-in) ----------
+ *
+ * What the daemon needs to run PPP on a session of this [lns] or [lac]
+ * section, with xl2tpd's keys, the pppd options file (`pppoptfile`, read by
+ * cfg_load) and l2tpx's own keys already combined in xl2tpd + pppd's order
+ * of precedence. */
+struct ppp_link_cfg;
+
+struct cfg_ppp_resolved {
+    /* LNS: addresses handed to peers. Each pool is a range string in the
+     * syntax of src/aaa/pool.h ("10.0.0.2-10.0.0.200", CIDR); the daemon
+     * creates them; `local_ip` is the LNS end of every session. */
+    char pools[4][512];
+    unsigned n_pools;
+    uint32_t local_ip;      /* host order; 0 = none */
+    bool assign_ip;         /* false: the peer must bring its own (secrets file) */
+    /* Authentication backend files (pppd style); "" = not configured. */
+    char chap_secrets[256];
+    char pap_secrets[256];
+    /* Session life (pppd `idle`, `maxconnect`); 0 = none. */
+    uint32_t idle_timeout_s;
+    uint32_t session_timeout_s;
+    /* LAC client: routes to add through the session's interface. */
+    bool defaultroute;
+    bool replacedefaultroute;
+    char routes[8][64];     /* "10.1.0.0/16", "fd00::/48" (l2tpx key `route`) */
+    unsigned n_routes;
+    bool usepeerdns;
+    char tun_name[16];      /* interface name ("" = kernel chooses) */
+    uint16_t mss_clamp;     /* 0 = derive from the MTU; 1 = off (l2tpx key `mss clamp`) */
+    bool ppp_debug;
+};
+
+/* Fills a PPP link configuration for a session of section `sec` in the
+ * given role (authenticator for [lns], peer for [lac]) and the resolved
+ * settings above. Returns 0, or -1 with a message in err. */
+int cfg_section_ppp(const struct cfg_section *sec, bool authenticator, struct ppp_link_cfg *link,
+                    struct cfg_ppp_resolved *res, char *err, size_t errlen);
+
 /* Parsers shared with tests. */
 int cfg_parse_bool(const char *v, bool *out);
 int cfg_parse_range(const char *v, struct cfg_ip_range *out);

@@ -214,6 +214,17 @@ int l2tp_session_send_wen(struct l2tp_engine *e, lx_ms_t now, struct l2tp_sessio
 int l2tp_session_send_data(struct l2tp_engine *e, struct l2tp_session *s, const uint8_t *frame,
                            size_t len);
 
+/* Fast path (TUN -> UDP, batched by the caller): writes the L2TP data
+ * header for a payload of payload_len bytes (the PPP frame) into hdr,
+ * consuming the next data Ns when the session sequences data, and counts
+ * the packet in the session's tx counters. *local / *peer point at the
+ * tunnel's addresses (valid until the next engine call that may close
+ * it). Returns the header length, or 0 if the session is not established
+ * or cap is too small. No allocation. */
+size_t l2tp_session_data_header(struct l2tp_session *s, uint8_t *hdr, size_t cap,
+                                size_t payload_len, const struct l2tp_addr **local,
+                                const struct l2tp_addr **peer);
+
 /* StopCCN (Result Code 6, "requester is being shut down") to every peer. */
 void l2tp_engine_shutdown(struct l2tp_engine *e, lx_ms_t now);
 /* true once every tunnel is gone (after shutdown: StopCCNs acknowledged or
