@@ -208,8 +208,7 @@ static uint32_t peer_hash(const struct l2tp_engine *e, const struct l2tp_addr *a
 
 static uint32_t lid_hash(const struct l2tp_engine *e, uint16_t tid)
 {
-    uint8_t k[2] = {(uint8_t)(tid >> 8), (uint8_t)tid};
-    return l2tp_engine_hash(&e->hkey, k, 2);
+    return l2tp_engine_hash_id(&e->hkey, tid);
 }
 
 #define T_OF(node, member) \
@@ -227,17 +226,14 @@ static struct l2tp_tunnel *find_lid(const struct l2tp_engine *e, uint16_t tid)
     return NULL;
 }
 
+/* The tunnel a datagram is for: our Tunnel ID in its header, and the
+ * peer's address and port must match the tunnel's (RFC 2661 §8.1). Local
+ * IDs are unique, so this is one lookup by ID and a compare. */
 static struct l2tp_tunnel *find_peer(const struct l2tp_engine *e, const struct l2tp_addr *peer,
                                      uint16_t tid)
 {
-    uint32_t h = peer_hash(e, peer, tid);
-    for (struct l2tp_engine_hnode *n = l2tp_engine_htab_first(&e->by_peer, h); n;
-         n = l2tp_engine_htab_next(n, h)) {
-        struct l2tp_tunnel *t = T_OF(n, n_peer);
-        if (t->local_id == tid && l2tp_addr_equal(&t->peer, peer))
-            return t;
-    }
-    return NULL;
+    struct l2tp_tunnel *t = find_lid(e, tid);
+    return t && l2tp_addr_equal(&t->peer, peer) ? t : NULL;
 }
 
 static struct l2tp_tunnel *find_ptid(const struct l2tp_engine *e, const struct l2tp_addr *peer,
@@ -279,7 +275,6 @@ void l2tp_engine_link_tunnel(struct l2tp_engine *e, struct l2tp_tunnel *t)
         e->t_head->prev = t;
     e->t_head = t;
     l2tp_engine_htab_insert(&e->by_lid, &t->n_lid, lid_hash(e, t->local_id));
-    l2tp_engine_htab_insert(&e->by_peer, &t->n_peer, peer_hash(e, &t->peer, t->local_id));
     if (!t->initiator && t->peer_id)
         l2tp_engine_htab_insert(&e->by_ptid, &t->n_ptid, peer_hash(e, &t->peer, t->peer_id));
     t->in_halfopen = true;
@@ -296,10 +291,8 @@ void l2tp_engine_link_tunnel(struct l2tp_engine *e, struct l2tp_tunnel *t)
 void l2tp_engine_rehash_peer(struct l2tp_engine *e, struct l2tp_tunnel *t)
 {
     l2tp_engine_htab_remove(&e->by_lid, &t->n_lid);
-    l2tp_engine_htab_remove(&e->by_peer, &t->n_peer);
     l2tp_engine_htab_remove(&e->by_ptid, &t->n_ptid);
     l2tp_engine_htab_insert(&e->by_lid, &t->n_lid, lid_hash(e, t->local_id));
-    l2tp_engine_htab_insert(&e->by_peer, &t->n_peer, peer_hash(e, &t->peer, t->local_id));
     if (!t->initiator && t->peer_id)
         l2tp_engine_htab_insert(&e->by_ptid, &t->n_ptid, peer_hash(e, &t->peer, t->peer_id));
 }
@@ -323,7 +316,6 @@ void l2tp_engine_unlink_tunnel(struct l2tp_engine *e, struct l2tp_tunnel *t)
 {
     l2tp_engine_halfopen_del(e, t);
     l2tp_engine_htab_remove(&e->by_lid, &t->n_lid);
-    l2tp_engine_htab_remove(&e->by_peer, &t->n_peer);
     l2tp_engine_htab_remove(&e->by_ptid, &t->n_ptid);
     if (t->prev)
         t->prev->next = t->next;
@@ -351,8 +343,7 @@ struct l2tp_engine *l2tp_engine_new(const struct l2tp_engine_cfg *cfg,
     e->ops = ops;
     e->user = user;
     lx_random_bytes(&e->hkey, sizeof(e->hkey));
-    if (l2tp_engine_htab_init(&e->by_lid, 64) || l2tp_engine_htab_init(&e->by_peer, 64) ||
-        l2tp_engine_htab_init(&e->by_ptid, 64)) {
+    if (l2tp_engine_htab_init(&e->by_lid, 64) || l2tp_engine_htab_init(&e->by_ptid, 64)) {
         l2tp_engine_free(e);
         return NULL;
     }
@@ -371,7 +362,6 @@ void l2tp_engine_free(struct l2tp_engine *e)
     e->depth--;
     engine_reap(e);
     l2tp_engine_htab_fini(&e->by_lid);
-    l2tp_engine_htab_fini(&e->by_peer);
     l2tp_engine_htab_fini(&e->by_ptid);
     free(e->heap);
     free(e);
@@ -517,7 +507,8 @@ static void input_tunnel_zero(struct l2tp_engine *e, lx_ms_t now, const struct l
         LX_LOG_RL(LX_LOG_NOTICE, "l2tp: %s: SCCRQ from \"%s\" not accepted",
                   l2tp_addr_str(peer, pa, sizeof(pa)), host);
     }
-    t->refused = refused;
+    if (refused)
+        l2tp_tunnel_set_refused(t);
     /* A recipient's tunnel gets events (and TUNNEL_DOWN) only from
      * TUNNEL_UP on: a flood of half-open tunnels makes no event noise. */
     t->visible = false;
@@ -636,7 +627,7 @@ bool l2tp_engine_idle(const struct l2tp_engine *e)
 struct l2tp_tunnel *l2tp_engine_find_tunnel(const struct l2tp_engine *e, uint16_t local_id)
 {
     struct l2tp_tunnel *t = find_lid(e, local_id);
-    return t && !t->down ? t : NULL;
+    return t && !t->down && !t->refused ? t : NULL;
 }
 
 void l2tp_engine_foreach_tunnel(struct l2tp_engine *e, bool (*fn)(void *arg, struct l2tp_tunnel *t),
@@ -644,7 +635,7 @@ void l2tp_engine_foreach_tunnel(struct l2tp_engine *e, bool (*fn)(void *arg, str
 {
     for (struct l2tp_tunnel *t = e->t_head, *next; t; t = next) {
         next = t->next;
-        if (t->down)
+        if (t->down || t->refused)
             continue;
         if (!fn(arg, t))
             break;

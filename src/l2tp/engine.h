@@ -246,6 +246,7 @@ struct l2tp_tunnel_info {
     bool initiator;
     bool authenticated;               /* challenge exchange done both ways asked */
     uint64_t rx_ctrl, tx_ctrl, retransmits;
+    /* Data messages; bytes count whole L2TP messages (header + PPP frame). */
     uint64_t rx_data_pkts, tx_data_pkts, rx_data_bytes, tx_data_bytes;
 };
 
@@ -257,7 +258,7 @@ struct l2tp_session_info {
     bool incoming;                     /* incoming call (ICRQ) vs outgoing (OCRQ) */
     bool seq;                          /* data sequencing in use */
     lx_ms_t created_ms, established_ms;
-    uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes;
+    uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes; /* bytes: L2TP header + PPP frame */
     uint64_t rx_seq_drops;             /* late or duplicate sequenced data */
 };
 

@@ -75,24 +75,6 @@ void l2tp_engine_htab_remove(struct l2tp_engine_htab *h, struct l2tp_engine_hnod
     }
 }
 
-struct l2tp_engine_hnode *l2tp_engine_htab_first(const struct l2tp_engine_htab *h, uint32_t hash)
-{
-    if (h->b == NULL)
-        return NULL;
-    struct l2tp_engine_hnode *n = h->b[hash & h->mask];
-    while (n && n->hash != hash)
-        n = n->next;
-    return n;
-}
-
-struct l2tp_engine_hnode *l2tp_engine_htab_next(const struct l2tp_engine_hnode *n, uint32_t hash)
-{
-    struct l2tp_engine_hnode *m = n->next;
-    while (m && m->hash != hash)
-        m = m->next;
-    return m;
-}
-
 /* SipHash-2-4 (Aumasson & Bernstein), written from the paper's
  * description; 64-bit output folded to 32 bits. */
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))

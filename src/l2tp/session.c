@@ -34,8 +34,7 @@ const char *l2tp_session_state_str(enum l2tp_session_state st)
 
 static uint32_t sid_hash(const struct l2tp_engine *e, uint16_t id)
 {
-    uint8_t k[2] = {(uint8_t)(id >> 8), (uint8_t)id};
-    return l2tp_engine_hash(&e->hkey, k, 2);
+    return l2tp_engine_hash_id(&e->hkey, id);
 }
 
 static struct l2tp_session *find_session(const struct l2tp_tunnel *t, uint16_t id)
@@ -883,10 +882,17 @@ void l2tp_session_data_input(struct l2tp_tunnel *t, lx_ms_t now, const struct l2
          * the next expected) is dropped and the gap after a loss is
          * accepted. */
         if (s->rx_seq_init && l2tp_seq_lt(h->ns, s->nr_expect)) {
-            s->rx_seq_drops++;
-            e->st.rx_data_dropped++;
-            return;
+            /* A peer that restarts its Ns (some LACs do when they turn
+             * sequencing off and on, or after a failover) would have
+             * everything dropped for up to 32767 messages: after a run
+             * of "late" messages with nothing in between, follow it. */
+            if (++s->rx_seq_oos <= L2TP_SESSION_SEQ_OOS_MAX) {
+                s->rx_seq_drops++;
+                e->st.rx_data_dropped++;
+                return;
+            }
         }
+        s->rx_seq_oos = 0;
         s->rx_seq_init = true;
         s->nr_expect = (uint16_t)(h->ns + 1);
     }
@@ -895,43 +901,94 @@ void l2tp_session_data_input(struct l2tp_tunnel *t, lx_ms_t now, const struct l2
      * stop sending sequence numbers", and start again when they return. */
     if (s->lac && !s->seq_required)
         s->seq_tx = h->has_seq;
+    /* Byte counters count whole L2TP data messages (header included),
+     * the same way both transmit paths do. */
+    uint64_t bytes = h->payload_off + h->payload_len;
     s->rx_pkts++;
-    s->rx_bytes += h->payload_len;
+    s->rx_bytes += bytes;
     t->rx_data_pkts++;
-    t->rx_data_bytes += h->payload_len;
+    t->rx_data_bytes += bytes;
     if (e->ops->data)
         e->ops->data(e->user, s, pkt + h->payload_off, h->payload_len);
+}
+
+/* RFC 2661 §3.1 / §5.4: the data header a session sends: L bit when the
+ * tunnel's config asks for it, S bit with Ns when the session sequences
+ * (Nr is reserved in data messages: sent as 0), never O or P. Returns its
+ * length (6..12); hdr needs room for L2TP_DATA_HDR_MAX bytes. Consumes an
+ * Ns and counts the message (header included) in the tx counters. */
+#define L2TP_DATA_HDR_MAX 12
+static size_t data_header(struct l2tp_session *s, struct l2tp_tunnel *t, uint8_t *hdr,
+                          size_t payload_len)
+{
+    bool with_len = t->cfg->data_len_bit;
+    bool with_seq = s->seq_tx;
+    size_t hl = 6 + (with_len ? 2u : 0u) + (with_seq ? 4u : 0u);
+    uint16_t flags = L2TP_VERSION | (with_len ? L2TP_HDR_L : 0) | (with_seq ? L2TP_HDR_S : 0);
+    size_t o = 0;
+    hdr[o++] = (uint8_t)(flags >> 8);
+    hdr[o++] = (uint8_t)flags;
+    if (with_len) {
+        /* §3.1: Length is the whole message, header included. */
+        uint16_t total = (uint16_t)(hl + payload_len);
+        hdr[o++] = (uint8_t)(total >> 8);
+        hdr[o++] = (uint8_t)total;
+    }
+    hdr[o++] = (uint8_t)(t->peer_id >> 8);
+    hdr[o++] = (uint8_t)t->peer_id;
+    hdr[o++] = (uint8_t)(s->peer_id >> 8);
+    hdr[o++] = (uint8_t)s->peer_id;
+    if (with_seq) {
+        uint16_t ns = s->ns_tx++;
+        hdr[o++] = (uint8_t)(ns >> 8);
+        hdr[o++] = (uint8_t)ns;
+        hdr[o++] = 0;
+        hdr[o++] = 0;
+    }
+    uint64_t bytes = hl + payload_len;
+    s->tx_pkts++;
+    s->tx_bytes += bytes;
+    t->tx_data_pkts++;
+    t->tx_data_bytes += bytes;
+    return hl;
+}
+
+/* What both transmit paths check: an established call on a usable tunnel,
+ * and a message that fits the 16-bit Length (§3.1). */
+static bool data_tx_ok(const struct l2tp_session *s, size_t payload_len)
+{
+    return s != NULL && s->state == L2TP_SESSION_ESTABLISHED && tunnel_usable(s->t) &&
+           payload_len <= L2TP_MAX_PACKET - L2TP_DATA_HDR_MAX;
 }
 
 int l2tp_session_send_data(struct l2tp_engine *e, struct l2tp_session *s, const uint8_t *frame,
                            size_t len)
 {
-    if (s == NULL || s->state != L2TP_SESSION_ESTABLISHED || !tunnel_usable(s->t))
+    if (!data_tx_ok(s, len))
         return -1;
     struct l2tp_tunnel *t = s->t;
-    struct l2tp_data_hdr_opts o = {
-        .with_len = t->cfg->data_len_bit,
-        .with_seq = s->seq_tx,
-        .with_off = false,
-        .ns = s->ns_tx,
-        .nr = 0,
-    };
-    /* §3.1: the whole message must fit the 16-bit Length. */
-    if (len > L2TP_MAX_PACKET - 16)
-        return -1;
-    size_t hl =
-        l2tp_hdr_encode_data(e->databuf, sizeof(e->databuf), t->peer_id, s->peer_id, &o, len);
-    if (hl == 0 || hl + len > sizeof(e->databuf))
-        return -1;
+    size_t hl = data_header(s, t, e->databuf, len);
     memcpy(e->databuf + hl, frame, len);
-    if (s->seq_tx)
-        s->ns_tx++;
-    s->tx_pkts++;
-    s->tx_bytes += len;
-    t->tx_data_pkts++;
-    t->tx_data_bytes += len;
     e->ops->send(e->user, &t->local, &t->peer, e->databuf, hl + len);
     return 0;
+}
+
+size_t l2tp_session_data_header(struct l2tp_session *s, uint8_t *hdr, size_t cap,
+                                size_t payload_len, const struct l2tp_addr **local,
+                                const struct l2tp_addr **peer)
+{
+    if (!data_tx_ok(s, payload_len))
+        return 0;
+    struct l2tp_tunnel *t = s->t;
+    size_t need = 6 + (t->cfg->data_len_bit ? 2u : 0u) + (s->seq_tx ? 4u : 0u);
+    if (hdr == NULL || cap < need)
+        return 0;
+    size_t hl = data_header(s, t, hdr, payload_len);
+    if (local)
+        *local = &t->local;
+    if (peer)
+        *peer = &t->peer;
+    return hl;
 }
 
 /* ---- Introspection ---- */

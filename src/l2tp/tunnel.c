@@ -129,10 +129,21 @@ struct l2tp_tunnel *l2tp_tunnel_alloc(struct l2tp_engine *e, lx_ms_t now,
         return NULL;
     }
     l2tp_engine_link_tunnel(e, t);
+    t->live = true;
     e->n_live++;
     e->st.tunnels_opened++;
     l2tp_engine_touch(t);
     return t;
+}
+
+/* Stops counting the tunnel as live: l2tp_engine_idle no longer waits
+ * for it. */
+static void tunnel_unlive(struct l2tp_tunnel *t)
+{
+    if (!t->live)
+        return;
+    t->live = false;
+    t->e->n_live--;
 }
 
 static void tunnel_mark_down(struct l2tp_tunnel *t)
@@ -140,7 +151,17 @@ static void tunnel_mark_down(struct l2tp_tunnel *t)
     if (t->down)
         return;
     t->down = true;
-    t->e->n_live--;
+    tunnel_unlive(t);
+}
+
+void l2tp_tunnel_set_refused(struct l2tp_tunnel *t)
+{
+    /* It exists only to send StopCCN Result Code 4 reliably (§7.2.1 "Send
+     * StopCCN, Clean up"): a peer we refused is not a tunnel of ours, and
+     * a shutdown does not wait for its acknowledgement. It still counts
+     * as half-open, which caps how many a peer can make us keep. */
+    t->refused = true;
+    tunnel_unlive(t);
 }
 
 void l2tp_tunnel_release(struct l2tp_tunnel *t)
@@ -577,6 +598,16 @@ static void tunnel_rx_stopccn(struct l2tp_tunnel *t, lx_ms_t now, const struct l
     lx_info("l2tp: tunnel %u/%u: StopCCN received (result %u error %u%s%s)", (unsigned)t->local_id,
             (unsigned)t->peer_id, (unsigned)r.result, (unsigned)(r.has_error ? r.error : 0),
             msg[0] ? ": " : "", msg);
+    /* §6.4: a StopCCN carries the sender's Assigned Tunnel ID. A
+     * recipient that refuses our SCCRQ answers with StopCCN before we
+     * had its ID (no SCCRP): learn it, so that our acknowledgement goes
+     * to its tunnel and not to tunnel 0, where nothing can match it. */
+    uint16_t ptid;
+    if (t->peer_id == 0 && l2tp_msg_u16(m, L2TP_AVP_ASSIGNED_TUNNEL_ID, &ptid) && ptid != 0) {
+        t->peer_id = ptid;
+        l2tp_ctrl_set_peer_tunnel_id(t->ctrl, ptid);
+        l2tp_engine_rehash_peer(t->e, t);
+    }
     /* "The receiver of a StopCCN MUST send a ZLB ACK ... and maintain
      * enough control connection state to properly accept StopCCN
      * retransmissions over at least a full retransmission cycle". The

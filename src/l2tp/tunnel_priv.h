@@ -19,6 +19,9 @@
 #define L2TP_ENGINE_TB_LEN   8    /* Tie Breaker value (§4.4.3) */
 #define L2TP_ENGINE_RESP_LEN 16   /* Challenge Response: an MD5 digest */
 #define L2TP_ENGINE_FW_REV   0x0100u
+/* §5.4: this many late sequenced data messages in a row mean the peer
+ * restarted its Ns: the next one resynchronises. */
+#define L2TP_SESSION_SEQ_OOS_MAX 8
 
 struct l2tp_session {
     struct l2tp_tunnel *t;
@@ -39,6 +42,7 @@ struct l2tp_session {
     bool seq_tx;       /* put Ns in the data messages we send */
     bool rx_seq_init;
     uint16_t ns_tx, nr_expect;
+    uint8_t rx_seq_oos; /* late messages in a row (resync past L2TP_SESSION_SEQ_OOS_MAX) */
 
     uint32_t accm_send, accm_recv;
     lx_ms_t created_ms, established_ms, setup_deadline;
@@ -48,8 +52,7 @@ struct l2tp_session {
 
 struct l2tp_tunnel {
     struct l2tp_engine *e;
-    struct l2tp_engine_hnode n_lid;  /* e->by_lid: local tunnel ID */
-    struct l2tp_engine_hnode n_peer; /* e->by_peer: (peer addr, port, local tunnel ID) */
+    struct l2tp_engine_hnode n_lid;  /* e->by_lid: local tunnel ID (then the peer address) */
     struct l2tp_engine_hnode n_ptid; /* e->by_ptid: (peer addr, port, peer's tunnel ID) */
     struct l2tp_tunnel *next, *prev; /* e->t_list */
     struct l2tp_tunnel *ho_next, *ho_prev;
@@ -69,7 +72,9 @@ struct l2tp_tunnel {
     bool initiator;
     bool visible; /* events: initiator from open, recipient from TUNNEL_UP */
     bool down;    /* TUNNEL_DOWN delivered (or never due): lingering only */
-    bool refused; /* accept_tunnel said no: StopCCN 4 once the SCCRQ is in */
+    bool refused; /* accept_tunnel said no: StopCCN 4 once the SCCRQ is in; never
+                     live nor visible (introspection, idle) */
+    bool live;    /* counted in e->n_live: a tunnel l2tp_engine_idle waits for */
     bool authenticated;
     bool sent_challenge;
     bool peer_stopccn; /* a StopCCN came in: linger to ack retransmissions (§5.7) */
@@ -103,7 +108,7 @@ struct l2tp_engine {
     void *user;
     struct l2tp_engine_hkey hkey;
 
-    struct l2tp_engine_htab by_lid, by_peer, by_ptid;
+    struct l2tp_engine_htab by_lid, by_ptid;
     struct l2tp_tunnel *t_head;
     struct l2tp_tunnel *ho_head;
     unsigned n_halfopen, n_live, n_alloc;
@@ -146,6 +151,8 @@ struct l2tp_tunnel *l2tp_tunnel_alloc(struct l2tp_engine *e, lx_ms_t now,
                                       bool initiator);
 void l2tp_tunnel_destroy(struct l2tp_tunnel *t); /* final free (reaper) */
 void l2tp_tunnel_release(struct l2tp_tunnel *t); /* unlink and queue for the reaper */
+/* accept_tunnel refused it: only a StopCCN slot, not a tunnel (§7.2.1). */
+void l2tp_tunnel_set_refused(struct l2tp_tunnel *t);
 void l2tp_tunnel_timeout(struct l2tp_tunnel *t, lx_ms_t now);
 void l2tp_tunnel_ctrl_input(struct l2tp_tunnel *t, lx_ms_t now, const struct l2tp_hdr *h,
                             const uint8_t *body, size_t len);

@@ -92,6 +92,8 @@ static void cb_send(void *user, const struct l2tp_addr *local, const struct l2tp
     static uint8_t buf[L2TP_MAX_PACKET + 1024];
     n->tx_pkts++;
     (void)local;
+    if (n->send_discard)
+        return;
     assert_true(len <= L2TP_MAX_PACKET);
     memcpy(buf, pkt, len);
     if (n->mangle) {
@@ -160,6 +162,8 @@ static void cb_data(void *user, struct l2tp_session *s, const uint8_t *frame, si
     struct h_node *n = user;
     n->data_frames++;
     n->data_bytes += len;
+    if (n->data_count_only)
+        return;
     n->last_frame_session = s;
     n->last_frame_len = len < sizeof(n->last_frame) ? len : sizeof(n->last_frame);
     memcpy(n->last_frame, frame, n->last_frame_len);

@@ -42,6 +42,8 @@ struct h_node {
     struct h_event *ev;
     size_t n_ev;
     uint64_t data_frames, data_bytes;
+    bool data_count_only; /* data callback only counts (benchmarks) */
+    bool send_discard;    /* send callback only counts, nothing is delivered */
     uint8_t last_frame[2048];
     size_t last_frame_len;
     struct l2tp_session *last_frame_session;

@@ -35,6 +35,11 @@ static void set_secret(struct h_node *n, const char *s, bool required)
     n->tcfg.auth_required = required;
 }
 
+static bool engine_idle_cond(void *arg)
+{
+    return l2tp_engine_idle(((struct h_node *)arg)->e);
+}
+
 static void check_pair(struct h_node *a, struct l2tp_tunnel *ta, struct h_node *b)
 {
     struct l2tp_tunnel *tb = h_first_tunnel(b);
@@ -294,6 +299,63 @@ static void test_refused_by_accept(void **state)
     assert_int_equal(h_count(b, L2TP_EV_TUNNEL_DOWN), 0); /* b never showed it */
 }
 
+static size_t drop_all_but_sccrq(struct h_node *from, uint8_t *pkt, size_t len, size_t cap)
+{
+    (void)from;
+    (void)cap;
+    return h_msg_type(pkt, len) == L2TP_MSG_SCCRQ ? len : 0;
+}
+
+/* §5.7 / §6.4: the refusal StopCCN carries our Assigned Tunnel ID; the
+ * initiator learns it, so its ZLB reaches the refused slot (not tunnel 0),
+ * which goes at once. Refused slots are never live tunnels: they do not
+ * count and do not hold up a shutdown. */
+static void test_refused_acked_not_live(void **state)
+{
+    (void)state;
+    struct h_node *a = h_add_node("10.0.0.1", 1701);
+    struct h_node *b = h_add_node("10.0.0.2", 1701);
+    struct h_node *c = h_add_node("10.0.0.3", 1701);
+    h_open_tunnel(c, b); /* one real tunnel on b */
+    b->refuse_tunnels = true;
+    struct l2tp_engine_stats st0, st;
+    l2tp_engine_get_stats(b->e, &st0);
+    for (int i = 0; i < 3; i++)
+        assert_non_null(l2tp_tunnel_open(a->e, h_now, &a->tcfg, &a->addr, &b->addr));
+    h_run(15); /* SCCRQs in, StopCCNs out, not yet acknowledged */
+    l2tp_engine_get_stats(b->e, &st);
+    assert_int_equal(st.tunnels, 1);
+    assert_int_equal(h_tunnel_count(b), 1);
+    h_run(200);
+    assert_int_equal(h_count(a, L2TP_EV_TUNNEL_DOWN), 3);
+    assert_int_equal(h_last(a, L2TP_EV_TUNNEL_DOWN)->result_code, L2TP_STOPCCN_NOT_AUTHORIZED);
+    l2tp_engine_get_stats(b->e, &st);
+    assert_int_equal(st.rx_unknown_tunnel, st0.rx_unknown_tunnel); /* no ZLB to tunnel 0 */
+    assert_int_equal(st.rx_auth_failed, st0.rx_auth_failed + 3);
+    assert_int_equal(st.tunnels, 1);
+    assert_int_equal(st.halfopen, 0); /* acknowledged: the slots are gone */
+    assert_int_equal(st.tunnels_closed, st0.tunnels_closed + 3);
+
+    /* A refusal whose acknowledgement never comes does not delay a
+     * shutdown: the engine is idle once c's tunnel is done. */
+    a->mangle = drop_all_but_sccrq;
+    assert_non_null(l2tp_tunnel_open(a->e, h_now, &a->tcfg, &a->addr, &b->addr));
+    h_run(15);
+    l2tp_engine_get_stats(b->e, &st);
+    assert_int_equal(st.halfopen, 1);
+    assert_int_equal(st.tunnels, 1);
+    l2tp_engine_shutdown(b->e, h_now);
+    assert_false(l2tp_engine_idle(b->e)); /* c's tunnel */
+    assert_true(h_run_until(100, engine_idle_cond, b));
+    assert_int_equal(h_count(c, L2TP_EV_TUNNEL_DOWN), 1);
+    l2tp_engine_get_stats(b->e, &st);
+    assert_int_equal(st.halfopen, 1); /* still retransmitting its StopCCN */
+    h_run(60000);
+    l2tp_engine_get_stats(b->e, &st);
+    assert_int_equal(st.halfopen, 0);
+    assert_int_equal(l2tp_engine_next_timeout(b->e), LX_MS_NEVER);
+}
+
 static void test_tie_breaker(void **state)
 {
     (void)state;
@@ -474,6 +536,123 @@ static void test_shutdown_peer_gone(void **state)
     assert_int_equal(h_count(a, L2TP_EV_TUNNEL_DOWN), 1);
 }
 
+/* §5.7 over a lossy link: the first StopCCN of a shutdown is lost. The
+ * engine is not idle until the retransmission is acknowledged, and
+ * TUNNEL_DOWN comes with the acknowledgement, as engine.h says. */
+static int drop_stopccn_count;
+static size_t drop_first_stopccns(struct h_node *from, uint8_t *pkt, size_t len, size_t cap)
+{
+    (void)from;
+    (void)cap;
+    if (h_msg_type(pkt, len) == L2TP_MSG_STOPCCN && drop_stopccn_count > 0) {
+        drop_stopccn_count--;
+        return 0;
+    }
+    return len;
+}
+
+static void test_shutdown_stopccn_lost(void **state)
+{
+    (void)state;
+    struct h_node *a = h_add_node("10.0.0.1", 1701);
+    struct h_node *b = h_add_node("10.0.0.2", 1701);
+    h_open_tunnel(a, b);
+    h_run(1000);
+    drop_stopccn_count = 1;
+    a->mangle = drop_first_stopccns;
+    lx_ms_t t0 = h_now;
+    l2tp_engine_shutdown(a->e, h_now);
+    assert_false(l2tp_engine_idle(a->e));
+    assert_int_equal(h_count(a, L2TP_EV_TUNNEL_DOWN), 0);
+    /* Less than one RTO (1 s): nothing has reached b yet. */
+    h_run(900);
+    assert_int_equal(drop_stopccn_count, 0);
+    assert_false(l2tp_engine_idle(a->e));
+    assert_int_equal(h_count(a, L2TP_EV_TUNNEL_DOWN), 0);
+    assert_int_equal(h_count(b, L2TP_EV_TUNNEL_DOWN), 0);
+    /* The retransmission gets through and is acknowledged. */
+    assert_true(h_run_until(5000, engine_idle_cond, a));
+    lx_ms_t took = h_now - t0;
+    assert_true(took >= 1000 && took < 2000);
+    assert_int_equal(h_count(b, L2TP_EV_TUNNEL_DOWN), 1);
+    assert_int_equal(h_last(b, L2TP_EV_TUNNEL_DOWN)->result_code, L2TP_STOPCCN_SHUTTING_DOWN);
+    /* TUNNEL_DOWN on the closer: with the acknowledgement, not before. */
+    assert_int_equal(h_count(a, L2TP_EV_TUNNEL_DOWN), 1);
+    assert_true(h_last(a, L2TP_EV_TUNNEL_DOWN)->local);
+    struct l2tp_engine_stats st;
+    l2tp_engine_get_stats(a->e, &st);
+    assert_int_equal(st.tunnels, 0);
+    /* The receiver lingers to ack retransmissions (§5.7) but that does
+     * not make it busy: it is idle. */
+    assert_true(l2tp_engine_idle(b->e));
+    assert_int_not_equal(l2tp_engine_next_timeout(b->e), LX_MS_NEVER);
+    h_run(40000);
+    assert_int_equal(l2tp_engine_next_timeout(b->e), LX_MS_NEVER);
+}
+
+/* While our StopCCN is in flight the tunnel's sessions are gone already
+ * and TUNNEL_DOWN has not come; a peer that never answers is given up on
+ * after the retransmission cycle, and only then is the engine idle. */
+static void test_close_idle_timing(void **state)
+{
+    (void)state;
+    struct h_node *a = h_add_node("10.0.0.1", 1701);
+    struct h_node *b = h_add_node("10.0.0.2", 1701);
+    struct l2tp_tunnel *ta = h_open_tunnel(a, b);
+    struct l2tp_call_params p;
+    memset(&p, 0, sizeof(p));
+    assert_non_null(l2tp_session_incoming_call(a->e, h_now, ta, &p));
+    h_run(1000);
+    h_link.down = true;
+    lx_ms_t t0 = h_now;
+    l2tp_tunnel_close(a->e, h_now, ta, L2TP_STOPCCN_GENERAL_CLEAR, 0, NULL);
+    assert_int_equal(h_count(a, L2TP_EV_SESSION_DOWN), 1);
+    assert_int_equal(h_count(a, L2TP_EV_TUNNEL_DOWN), 0);
+    assert_false(l2tp_engine_idle(a->e));
+    h_run(10000);
+    assert_false(l2tp_engine_idle(a->e));
+    assert_int_equal(h_count(a, L2TP_EV_TUNNEL_DOWN), 0);
+    assert_true(h_run_until(60000, engine_idle_cond, a));
+    assert_int_equal(h_count(a, L2TP_EV_TUNNEL_DOWN), 1);
+    /* One full retransmission cycle (§5.7, 31 s with the defaults). */
+    assert_true(h_now - t0 >= 30000);
+}
+
+/* Shutdown over a lossy link, many seeds: when the engine says idle,
+ * every peer has had the StopCCN (retries are plenty to get through). */
+static void test_shutdown_lossy(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 30; seed++) {
+        h_reset(seed * 31337);
+        struct h_node *b = h_add_node("10.0.0.2", 1701);
+        struct h_node *p[3] = {h_add_node("10.0.0.1", 1701), h_add_node("10.0.0.3", 1701),
+                               h_add_node("10.0.0.4", 1701)};
+        b->tcfg.max_retries = 12;
+        for (int i = 0; i < 3; i++) {
+            p[i]->tcfg.max_retries = 12;
+            if (i == 1)
+                h_open_tunnel(b, p[i]);
+            else
+                h_open_tunnel(p[i], b);
+        }
+        h_run(1000);
+        h_link.drop_pct = 35;
+        h_link.dup_pct = 10;
+        h_link.jitter_ms = 30;
+        l2tp_engine_shutdown(b->e, h_now);
+        assert_true(h_run_until(600000, engine_idle_cond, b));
+        for (int i = 0; i < 3; i++) {
+            const struct h_event *d = h_last(p[i], L2TP_EV_TUNNEL_DOWN);
+            assert_non_null(d);
+            assert_int_equal(d->result_code, L2TP_STOPCCN_SHUTTING_DOWN);
+        }
+        assert_int_equal(h_count(b, L2TP_EV_TUNNEL_DOWN), 3);
+        h_run(120000);
+        h_free_all();
+    }
+}
+
 static void test_hidden_avps(void **state);
 
 static void test_peer_dead(void **state)
@@ -643,12 +822,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_auth_missing_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_challenged_without_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_by_accept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_acked_not_live, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tie_breaker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tie_breaker_waiting_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stopccn_both_ways, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stopccn_lost_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_peer_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_stopccn_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_idle_timing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_lossy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hidden_avps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_dead, setup, teardown),
         cmocka_unit_test_setup_teardown(test_initiator_no_answer, setup, teardown),
