@@ -1,5 +1,6 @@
 #include "ctl/ctl_server.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,10 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+
+#ifndef L2TPX_VERSION
+#define L2TPX_VERSION "unknown"
+#endif
 
 struct ctl_client {
     struct ctl_server *srv;
@@ -161,28 +166,54 @@ struct json_object *ctl_stats_json(const struct l2tp_engine_stats *st)
     return o;
 }
 
-struct collect {
-    struct json_object *tunnels, *sessions;
+/* ---- requests ---- */
+
+struct ctl_req {
+    const struct ctl_ops *ops;
+    void *user;
     lx_ms_t now;
+    struct l2tp_engine *e; /* may be NULL (no engine yet) */
+    struct json_object *req;
+};
+
+/* A tunnel / session with the daemon's fields (struct ctl_ops hooks). */
+static struct json_object *tunnel_obj(const struct ctl_req *r, struct l2tp_tunnel *t)
+{
+    struct l2tp_tunnel_info ti;
+    l2tp_tunnel_get_info(t, &ti);
+    struct json_object *o = ctl_tunnel_json(&ti, r->now);
+    if (r->ops->add_tunnel)
+        r->ops->add_tunnel(r->user, t, o);
+    return o;
+}
+
+static struct json_object *session_obj(const struct ctl_req *r, struct l2tp_session *s)
+{
+    struct l2tp_session_info si;
+    l2tp_session_get_info(s, &si);
+    struct json_object *o = ctl_session_json(&si, r->now);
+    if (r->ops->add_session)
+        r->ops->add_session(r->user, s, o);
+    return o;
+}
+
+struct collect {
+    const struct ctl_req *r;
+    struct json_object *tunnels, *sessions;
 };
 
 static bool collect_session(void *arg, struct l2tp_session *s)
 {
     struct collect *c = arg;
-    struct l2tp_session_info si;
-    l2tp_session_get_info(s, &si);
-    json_object_array_add(c->sessions, ctl_session_json(&si, c->now));
+    json_object_array_add(c->sessions, session_obj(c->r, s));
     return true;
 }
 
 static bool collect_tunnel(void *arg, struct l2tp_tunnel *t)
 {
     struct collect *c = arg;
-    if (c->tunnels) {
-        struct l2tp_tunnel_info ti;
-        l2tp_tunnel_get_info(t, &ti);
-        json_object_array_add(c->tunnels, ctl_tunnel_json(&ti, c->now));
-    }
+    if (c->tunnels)
+        json_object_array_add(c->tunnels, tunnel_obj(c->r, t));
     if (c->sessions)
         l2tp_tunnel_foreach_session(t, collect_session, c);
     return true;
@@ -201,6 +232,24 @@ static struct json_object *error_reply(const char *fmt, ...)
     add_bool(o, "ok", false);
     add_str(o, "error", msg);
     return o;
+}
+
+static struct json_object *ok_reply(void)
+{
+    struct json_object *o = json_object_new_object();
+    add_bool(o, "ok", true);
+    return o;
+}
+
+/* Client-supplied text for an error message: printable ASCII only,
+ * truncated to fit. */
+static const char *printable(const char *s, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < cap; i++)
+        buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    buf[i] = '\0';
+    return buf;
 }
 
 /* A 16-bit ID from field k: 1..65535 as a JSON integer (or a string of
@@ -229,6 +278,344 @@ static int get_id(struct json_object *req, const char *k, uint16_t *out)
     return 0;
 }
 
+/* The tunnel named by "tunnel" (and the session named by "session" if s
+ * is not NULL), or an error reply. */
+static struct json_object *find_target(const struct ctl_req *r, struct l2tp_tunnel **t,
+                                       struct l2tp_session **s)
+{
+    uint16_t tid, sid = 0;
+    if (get_id(r->req, "tunnel", &tid) < 0)
+        return error_reply("'tunnel' must be a tunnel ID (1-65535)");
+    if (s && get_id(r->req, "session", &sid) < 0)
+        return error_reply("'session' must be a session ID (1-65535)");
+    *t = r->e ? l2tp_engine_find_tunnel(r->e, tid) : NULL;
+    if (*t == NULL)
+        return error_reply("no such tunnel %u", tid);
+    if (s) {
+        *s = l2tp_tunnel_find_session(*t, sid);
+        if (*s == NULL)
+            return error_reply("no such session %u in tunnel %u", sid, tid);
+    }
+    return NULL;
+}
+
+static struct json_object *cmd_list(const struct ctl_req *r, bool want_t, bool want_s, bool want_st)
+{
+    struct json_object *resp = ok_reply();
+    struct collect c = {.r = r};
+    if (want_t)
+        c.tunnels = json_object_new_array();
+    if (want_s)
+        c.sessions = json_object_new_array();
+    if (r->e && (want_t || want_s))
+        l2tp_engine_foreach_tunnel(r->e, collect_tunnel, &c);
+    if (c.tunnels)
+        json_object_object_add(resp, "tunnels", c.tunnels);
+    if (c.sessions)
+        json_object_object_add(resp, "sessions", c.sessions);
+    if (want_st) {
+        struct l2tp_engine_stats st;
+        memset(&st, 0, sizeof st);
+        if (r->e)
+            l2tp_engine_get_stats(r->e, &st);
+        struct json_object *so = ctl_stats_json(&st);
+        if (r->ops->add_stats)
+            r->ops->add_stats(r->user, so);
+        json_object_object_add(resp, "stats", so);
+    }
+    return resp;
+}
+
+static struct json_object *cmd_status(const struct ctl_req *r)
+{
+    return cmd_list(r, true, true, true);
+}
+
+static struct json_object *cmd_tunnels(const struct ctl_req *r)
+{
+    return cmd_list(r, true, false, false);
+}
+
+static struct json_object *cmd_sessions(const struct ctl_req *r)
+{
+    return cmd_list(r, false, true, false);
+}
+
+static struct json_object *cmd_stats(const struct ctl_req *r)
+{
+    return cmd_list(r, false, false, true);
+}
+
+static struct json_object *cmd_show_tunnel(const struct ctl_req *r)
+{
+    struct l2tp_tunnel *t;
+    struct json_object *err = find_target(r, &t, NULL);
+    if (err)
+        return err;
+    struct json_object *to = tunnel_obj(r, t);
+    struct collect c = {.r = r, .sessions = json_object_new_array()};
+    l2tp_tunnel_foreach_session(t, collect_session, &c);
+    json_object_object_add(to, "sessions", c.sessions);
+    struct json_object *resp = ok_reply();
+    json_object_object_add(resp, "tunnel", to);
+    return resp;
+}
+
+static struct json_object *cmd_show_session(const struct ctl_req *r)
+{
+    struct l2tp_tunnel *t;
+    struct l2tp_session *s;
+    struct json_object *err = find_target(r, &t, &s);
+    if (err)
+        return err;
+    struct json_object *resp = ok_reply();
+    json_object_object_add(resp, "session", session_obj(r, s));
+    json_object_object_add(resp, "tunnel", tunnel_obj(r, t));
+    return resp;
+}
+
+static void changed(const struct ctl_req *r)
+{
+    if (r->ops->changed)
+        r->ops->changed(r->user);
+}
+
+static struct json_object *victim_json(uint16_t tid, uint16_t sid)
+{
+    struct json_object *o = json_object_new_object();
+    add_u64(o, "tunnel", tid);
+    if (sid)
+        add_u64(o, "session", sid);
+    return o;
+}
+
+static struct json_object *disconnected_reply(struct json_object *arr)
+{
+    struct json_object *resp = ok_reply();
+    json_object_object_add(resp, "disconnected", arr);
+    return resp;
+}
+
+static struct json_object *cmd_disconnect_session(const struct ctl_req *r)
+{
+    struct l2tp_tunnel *t;
+    struct l2tp_session *s;
+    struct json_object *err = find_target(r, &t, &s);
+    if (err)
+        return err;
+    struct l2tp_session_info si;
+    l2tp_session_get_info(s, &si);
+    lx_notice("control: disconnecting session %u/%u", si.tunnel_local_id, si.local_id);
+    /* RFC 2661 §4.4.2: CDN Result Code 3, "Call disconnected for
+     * administrative reasons". */
+    l2tp_session_close(r->e, r->now, s, L2TP_CDN_ADMIN, L2TP_ERR_NONE, CTL_DISCONNECT_MSG);
+    changed(r);
+    struct json_object *arr = json_object_new_array();
+    json_object_array_add(arr, victim_json(si.tunnel_local_id, si.local_id));
+    return disconnected_reply(arr);
+}
+
+static struct json_object *cmd_disconnect_tunnel(const struct ctl_req *r)
+{
+    struct l2tp_tunnel *t;
+    struct json_object *err = find_target(r, &t, NULL);
+    if (err)
+        return err;
+    struct l2tp_tunnel_info ti;
+    l2tp_tunnel_get_info(t, &ti);
+    lx_notice("control: disconnecting tunnel %u (%u sessions)", ti.local_id, ti.n_sessions);
+    /* RFC 2661 §4.4.2: StopCCN Result Code 1, "General request to clear
+     * control connection"; its sessions go with it. */
+    l2tp_tunnel_close(r->e, r->now, t, L2TP_STOPCCN_GENERAL_CLEAR, L2TP_ERR_NONE,
+                      CTL_DISCONNECT_MSG);
+    changed(r);
+    struct json_object *arr = json_object_new_array();
+    json_object_array_add(arr, victim_json(ti.local_id, 0));
+    return disconnected_reply(arr);
+}
+
+/* An IPv4 or IPv6 address in text form (a "/prefix" suffix is ignored). */
+struct ctl_ip {
+    int family;
+    unsigned char b[16];
+};
+
+static bool parse_ip(const char *s, struct ctl_ip *ip)
+{
+    char buf[INET6_ADDRSTRLEN + 8];
+    size_t n = strcspn(s, "/");
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    memset(ip, 0, sizeof *ip);
+    if (inet_pton(AF_INET, buf, ip->b) == 1) {
+        ip->family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, buf, ip->b) == 1) {
+        ip->family = AF_INET6;
+        return true;
+    }
+    return false;
+}
+
+/* Sessions picked by what the add_session hook says about them. They are
+ * collected first and closed afterwards: the engine must not change
+ * while it is being iterated. */
+struct pick {
+    const struct ctl_req *r;
+    const char *user; /* match "user", or */
+    struct ctl_ip ip; /* match "ipv4_peer" / "ip" / "ipv6_peer" */
+    struct ctl_pick_id {
+        uint16_t tid, sid;
+    } * ids;
+    size_t n, cap;
+    bool oom;
+};
+
+static const char *hook_str(struct json_object *o, const char *k)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static bool pick_matches(const struct pick *p, struct json_object *o)
+{
+    if (p->user) {
+        const char *u = hook_str(o, "user");
+        return u && !strcmp(u, p->user);
+    }
+    static const char *const keys[] = {"ipv4_peer", "ip", "ipv6_peer"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *a = hook_str(o, keys[i]);
+        struct ctl_ip ip;
+        if (a && parse_ip(a, &ip) && ip.family == p->ip.family &&
+            !memcmp(ip.b, p->ip.b, sizeof ip.b))
+            return true;
+    }
+    return false;
+}
+
+static bool pick_session(void *arg, struct l2tp_session *s)
+{
+    struct pick *p = arg;
+    struct json_object *o = session_obj(p->r, s);
+    bool hit = pick_matches(p, o);
+    json_object_put(o);
+    if (!hit)
+        return true;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        struct ctl_pick_id *ids = realloc(p->ids, cap * sizeof *ids);
+        if (ids == NULL) {
+            p->oom = true;
+            return false;
+        }
+        p->ids = ids;
+        p->cap = cap;
+    }
+    struct l2tp_session_info si;
+    l2tp_session_get_info(s, &si);
+    p->ids[p->n].tid = si.tunnel_local_id;
+    p->ids[p->n].sid = si.local_id;
+    p->n++;
+    return true;
+}
+
+static bool pick_tunnel(void *arg, struct l2tp_tunnel *t)
+{
+    struct pick *p = arg;
+    l2tp_tunnel_foreach_session(t, pick_session, p);
+    return !p->oom;
+}
+
+static struct json_object *disconnect_picked(const struct ctl_req *r, struct pick *p,
+                                             const char *what)
+{
+    if (r->e && p->r->ops->add_session)
+        l2tp_engine_foreach_tunnel(r->e, pick_tunnel, p);
+    if (p->oom) {
+        free(p->ids);
+        return error_reply("out of memory");
+    }
+    if (p->n == 0) {
+        free(p->ids);
+        return error_reply("no session with %s", what);
+    }
+    struct json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < p->n; i++) {
+        /* Looked up again: closing one session may have taken another. */
+        struct l2tp_tunnel *t = l2tp_engine_find_tunnel(r->e, p->ids[i].tid);
+        struct l2tp_session *s = t ? l2tp_tunnel_find_session(t, p->ids[i].sid) : NULL;
+        if (s == NULL)
+            continue;
+        lx_notice("control: disconnecting session %u/%u (%s)", p->ids[i].tid, p->ids[i].sid, what);
+        l2tp_session_close(r->e, r->now, s, L2TP_CDN_ADMIN, L2TP_ERR_NONE, CTL_DISCONNECT_MSG);
+        json_object_array_add(arr, victim_json(p->ids[i].tid, p->ids[i].sid));
+    }
+    free(p->ids);
+    changed(r);
+    return disconnected_reply(arr);
+}
+
+static struct json_object *cmd_disconnect_user(const struct ctl_req *r)
+{
+    struct json_object *v;
+    const char *user;
+    if (!json_object_object_get_ex(r->req, "user", &v) ||
+        !json_object_is_type(v, json_type_string) ||
+        (user = json_object_get_string(v))[0] == '\0' ||
+        (size_t)json_object_get_string_len(v) > CTL_MAX_USER ||
+        strlen(user) != (size_t)json_object_get_string_len(v))
+        return error_reply("'user' must be a user name (1-%d bytes)", CTL_MAX_USER);
+    char safe[64], what[96];
+    snprintf(what, sizeof what, "user '%s'", printable(user, safe, sizeof safe));
+    struct pick p = {.r = r, .user = user};
+    return disconnect_picked(r, &p, what);
+}
+
+static struct json_object *cmd_disconnect_ip(const struct ctl_req *r)
+{
+    struct json_object *v;
+    struct pick p = {.r = r};
+    if (!json_object_object_get_ex(r->req, "ip", &v) || !json_object_is_type(v, json_type_string) ||
+        !parse_ip(json_object_get_string(v), &p.ip))
+        return error_reply("'ip' must be an IPv4 or IPv6 address");
+    char a[INET6_ADDRSTRLEN], what[80];
+    inet_ntop(p.ip.family, p.ip.b, a, sizeof a);
+    snprintf(what, sizeof what, "address %s", a);
+    return disconnect_picked(r, &p, what);
+}
+
+static struct json_object *cmd_version(const struct ctl_req *r)
+{
+    struct json_object *resp = ok_reply();
+    add_str(resp, "version", L2TPX_VERSION);
+    return resp;
+}
+
+static const struct {
+    const char *name;
+    struct json_object *(*fn)(const struct ctl_req *r);
+} ctl_cmds[] = {
+    {"status", cmd_status},
+    {"tunnels", cmd_tunnels},
+    {"list-tunnels", cmd_tunnels},
+    {"sessions", cmd_sessions},
+    {"list-sessions", cmd_sessions},
+    {"stats", cmd_stats},
+    {"show-tunnel", cmd_show_tunnel},
+    {"show-session", cmd_show_session},
+    {"disconnect-session", cmd_disconnect_session},
+    {"disconnect-tunnel", cmd_disconnect_tunnel},
+    {"disconnect-user", cmd_disconnect_user},
+    {"disconnect-ip", cmd_disconnect_ip},
+    {"version", cmd_version},
+};
+
 struct json_object *ctl_handle_request(const struct ctl_ops *ops, void *user, lx_ms_t now,
                                        const char *line, size_t len)
 {
@@ -255,73 +642,14 @@ struct json_object *ctl_handle_request(const struct ctl_ops *ops, void *user, lx
         return error_reply("bad request: expected {\"cmd\":\"...\"}");
     }
     const char *cmd = json_object_get_string(cmdv);
-    struct l2tp_engine *e = ops->engine(user);
+    struct ctl_req r = {.ops = ops, .user = user, .now = now, .e = ops->engine(user), .req = req};
     struct json_object *resp = NULL;
-
-    bool want_t = !strcmp(cmd, "status") || !strcmp(cmd, "tunnels");
-    bool want_s = !strcmp(cmd, "status") || !strcmp(cmd, "sessions");
-    bool want_st = !strcmp(cmd, "status") || !strcmp(cmd, "stats");
-    if (want_t || want_s || want_st) {
-        resp = json_object_new_object();
-        add_bool(resp, "ok", true);
-        struct collect c = {.now = now};
-        if (want_t)
-            c.tunnels = json_object_new_array();
-        if (want_s)
-            c.sessions = json_object_new_array();
-        if (e && (want_t || want_s))
-            l2tp_engine_foreach_tunnel(e, collect_tunnel, &c);
-        if (c.tunnels)
-            json_object_object_add(resp, "tunnels", c.tunnels);
-        if (c.sessions)
-            json_object_object_add(resp, "sessions", c.sessions);
-        if (want_st) {
-            struct l2tp_engine_stats st;
-            memset(&st, 0, sizeof st);
-            if (e)
-                l2tp_engine_get_stats(e, &st);
-            struct json_object *so = ctl_stats_json(&st);
-            if (ops->add_stats)
-                ops->add_stats(user, so);
-            json_object_object_add(resp, "stats", so);
-        }
-    } else if (!strcmp(cmd, "disconnect-tunnel") || !strcmp(cmd, "disconnect-session")) {
-        bool sess = !strcmp(cmd, "disconnect-session");
-        uint16_t tid, sid = 0;
-        if (get_id(req, "tunnel", &tid) < 0) {
-            resp = error_reply("'tunnel' must be a tunnel ID (1-65535)");
-        } else if (sess && get_id(req, "session", &sid) < 0) {
-            resp = error_reply("'session' must be a session ID (1-65535)");
-        } else {
-            struct l2tp_tunnel *t = e ? l2tp_engine_find_tunnel(e, tid) : NULL;
-            struct l2tp_session *s = t && sess ? l2tp_tunnel_find_session(t, sid) : NULL;
-            if (t == NULL) {
-                resp = error_reply("no tunnel %u", tid);
-            } else if (sess && s == NULL) {
-                resp = error_reply("no session %u in tunnel %u", sid, tid);
-            } else {
-                if (sess) {
-                    lx_notice("control: disconnecting session %u/%u", tid, sid);
-                    l2tp_session_close(e, now, s, L2TP_CDN_ADMIN, L2TP_ERR_NONE,
-                                       "administrative disconnect");
-                } else {
-                    lx_notice("control: disconnecting tunnel %u", tid);
-                    l2tp_tunnel_close(e, now, t, L2TP_STOPCCN_GENERAL_CLEAR, L2TP_ERR_NONE,
-                                      "administrative disconnect");
-                }
-                if (ops->changed)
-                    ops->changed(user);
-                resp = json_object_new_object();
-                add_bool(resp, "ok", true);
-            }
-        }
-    } else {
+    for (size_t i = 0; i < sizeof ctl_cmds / sizeof ctl_cmds[0] && resp == NULL; i++)
+        if (!strcmp(cmd, ctl_cmds[i].name))
+            resp = ctl_cmds[i].fn(&r);
+    if (resp == NULL) {
         char safe[64];
-        size_t i = 0;
-        for (; cmd[i] && i + 1 < sizeof safe; i++)
-            safe[i] = (cmd[i] >= 0x20 && cmd[i] < 0x7f) ? cmd[i] : '?';
-        safe[i] = '\0';
-        resp = error_reply("unknown command '%s'", safe);
+        resp = error_reply("unknown command '%s'", printable(cmd, safe, sizeof safe));
     }
     json_object_put(req);
     return resp;
