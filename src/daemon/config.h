@@ -6,9 +6,12 @@
  *
  * Every key is described by one row of a table (name, the section kinds it
  * is allowed in, its type and range, the field it sets), so adding a key is
- * one line. xl2tpd's spellings are accepted where they mean the same thing;
- * keys that belong to the PPP side are parsed, validated and stored but
- * flagged CFG_KF_LATER (one warning: not used yet) until PPP lands.
+ * one line. Every key of xl2tpd.conf(5) is accepted with xl2tpd's meaning;
+ * the few that mean nothing to l2tpx are accepted with one warning each
+ * (CFG_KF_IGNORED). l2tpx's own keys extend the format. The pppd options
+ * file named by `pppoptfile` is read by cfg_load (its errors are errors of
+ * the load, with the options file's FILE:LINE). docs/CONFIG.md lists every
+ * key.
  *
  * Any unknown key, unknown section or bad value is an error that names
  * file, line and key: `FILE:LINE: key 'KEY': problem`. */
@@ -38,18 +41,23 @@ enum cfg_kind {
 struct cfg_ip_range {
     int family;
     uint8_t lo[16], hi[16];
+    bool deny; /* xl2tpd "no lac", "no ip range": the last range containing
+                  an address decides */
 };
 
-/* PPP-side settings (xl2tpd / pppd keys). Parsed and stored now; the PPP
- * issue wires them (see CFG_KF_LATER in config.c). */
+#define CFG_MAX_POOLS  4
+#define CFG_MAX_ROUTES 8
+
+/* PPP-side settings (xl2tpd / pppd keys and l2tpx's PPP keys) as written;
+ * cfg_section_ppp() combines them with the pppd options file. */
 struct cfg_ppp {
-    char ip_range[512];       /* "ip range" (LNS: pool for peers) */
+    char ip_range[512];       /* text of the last "ip range" (informational) */
     char local_ip[64];        /* "local ip" */
-    char local_ip_range[512]; /* "local ip range" */
+    char local_ip_range[512]; /* text of the last "local ip range" (informational) */
     char remote_ip[64];       /* "remote ip" (LAC) */
     char name[128];           /* "name": our PPP auth name */
     char pppoptfile[256];
-    bool assign_ip;
+    bool assign_ip; /* default yes (xl2tpd) */
     bool require_auth, refuse_auth;
     bool require_chap, refuse_chap;
     bool require_pap, refuse_pap;
@@ -57,8 +65,31 @@ struct cfg_ppp {
     bool ppp_debug;
     bool defaultroute;
     uint32_t call_rws;
-    uint32_t tx_bps, rx_bps;
+    uint32_t tx_bps, rx_bps; /* Tx/Rx Connect Speed AVPs; default 10000000 (xl2tpd) */
+    /* ---- issue 4 ---- */
+    /* "ip range" / "no ip range" and "local ip range", in file order
+     * (IPv4). The counts follow their arrays (the parser relies on it). */
+    struct cfg_ip_range ip_ranges[CFG_MAX_RANGES];
+    unsigned n_ip_ranges;
+    struct cfg_ip_range local_ranges[CFG_MAX_RANGES];
+    unsigned n_local_ranges;
+    char ip_pools[CFG_MAX_POOLS][512]; /* l2tpx "ip pool": one pool per line */
+    unsigned n_ip_pools;
+    char routes[CFG_MAX_ROUTES][64]; /* l2tpx "route" (CIDR, normalised) */
+    unsigned n_routes;
+    uint32_t ms_dns[2]; /* l2tpx "ms dns", host order */
+    unsigned n_ms_dns;
+    char interface[16]; /* l2tpx "interface" */
+    uint16_t mss_clamp; /* l2tpx "mss clamp": 0 = yes (derive), 1 = no, else MSS */
+    uint32_t lcp_echo_interval, lcp_echo_failure; /* l2tpx spellings */
+    uint32_t mtu, mru;
+    uint32_t idle_timeout, session_timeout; /* s (pppd idle / maxconnect) */
+    bool require_mschap, refuse_mschap, require_mschap_v2, refuse_mschap_v2;
+    char chap_secrets[256], pap_secrets[256]; /* l2tpx "chap secrets", "pap secrets" */
+    bool pass_peer;                           /* xl2tpd "pass peer" (ignored) */
 };
+
+struct l2tpx_pppopts;
 
 struct cfg_section {
     enum cfg_kind kind;
@@ -77,6 +108,14 @@ struct cfg_section {
     uint32_t redial_timeout_s;
     uint32_t max_redials; /* 0 = no limit */
     struct cfg_ppp ppp;
+    /* The pppd options in effect for this section (what xl2tpd passes on
+     * pppd's command line, then `pppoptfile`, then l2tpx's PPP keys), with
+     * the LAC client's password resolved. Built by cfg_load; owned by the
+     * cfg (cfg_free). NULL only for sections not made by cfg_load. */
+    struct l2tpx_pppopts *pppopts;
+    /* Where the tunnel secret came from when taken from xl2tpd's `auth
+     * file`: "FILE:LINE" ("" = the `secret` key or none). */
+    char secret_origin[300];
     /* Line of each key (key table index) set in this section; 0 = unset. */
     uint32_t key_line[CFG_MAX_KEYS];
 };
@@ -92,8 +131,16 @@ struct cfg_global {
     bool ipsec_saref; /* accepted, ignored */
     bool log_syslog;
     uint32_t max_retries; /* default for sections without their own */
-    char auth_file[256];
+    char auth_file[256];  /* xl2tpd l2tp-secrets; "" = default_auth_file */
     char rand_source[64];
+    bool force_userspace;   /* accepted, ignored */
+    uint32_t saref_refinfo; /* accepted, ignored */
+    uint32_t cap_backoff;   /* accepted, ignored (xl2tpd ignores it too) */
+    /* Defaults for files nobody named (cfg_init sets them; tests may change
+     * them before cfg_load): xl2tpd's l2tp-secrets, pppd's secrets files. */
+    char default_auth_file[256];
+    char default_chap_secrets[256];
+    char default_pap_secrets[256];
     uint32_t key_line[CFG_MAX_KEYS];
 };
 
@@ -117,10 +164,18 @@ enum cfg_type {
     CFG_T_IPSTR,    /* one IP literal, kept as text */
     CFG_T_LNS,      /* host[:port] */
     CFG_T_LOG,      /* stderr | syslog */
+    CFG_T_POOL,     /* IPv4 range list, appended to an array of strings */
+    CFG_T_ROUTE,    /* CIDR prefix, appended to an array of strings */
+    CFG_T_DNS4,     /* 1 or 2 IPv4 addresses, appended (at most 2) */
+    CFG_T_MSS,      /* yes | no | number */
+    CFG_T_IFNAME,   /* network interface name */
+    CFG_T_BPS,      /* sets two uint32_t: the field and the one after it */
 };
 
-#define CFG_KF_LATER   0x1u /* belongs to a later issue (PPP): stored, warned once */
-#define CFG_KF_IGNORED 0x2u /* accepted for xl2tpd compatibility, no effect */
+#define CFG_KF_LATER   0x1u /* belongs to a later issue: stored, warned once (unused now) */
+#define CFG_KF_IGNORED 0x2u /* accepted for xl2tpd compatibility, no effect: warned once */
+#define CFG_KF_NEG     0x4u /* CFG_T_RANGES: "no ..." form (deny ranges) */
+#define CFG_KF_V4      0x8u /* CFG_T_RANGES: IPv4 only */
 
 struct cfg_key {
     const char *name; /* lower case, single spaces */
@@ -148,7 +203,8 @@ void cfg_free(struct cfg *c);
 
 const struct cfg_section *cfg_find(const struct cfg *c, enum cfg_kind kind, const char *name);
 bool cfg_range_contains(const struct cfg_ip_range *r, const struct l2tp_addr *a);
-/* The [lns] whose `lac` ranges contain peer; else (unless access control)
+/* The [lns] whose `lac` / `no lac` ranges allow peer (the last range
+ * containing it decides, as in xl2tpd); else (unless access control)
  * the one without `lac` named "default", else the first without `lac`;
  * NULL if none. */
 const struct cfg_section *cfg_select_lns(const struct cfg *c, const struct l2tp_addr *peer);
@@ -162,13 +218,15 @@ const struct cfg_section *cfg_select_lns(const struct cfg *c, const struct l2tp_
 struct ppp_link_cfg;
 
 struct cfg_ppp_resolved {
-    /* LNS: addresses handed to peers. Each pool is a range string in the
-     * syntax of src/aaa/pool.h ("10.0.0.2-10.0.0.200", CIDR); the daemon
-     * creates them; `local_ip` is the LNS end of every session. */
+    /* LNS: addresses handed to peers. Each pool is a comma-separated list
+     * of ranges, each in the syntax of src/aaa/pool.h ("10.0.0.2-10.0.0.200",
+     * "10.1.0.0/24"): split at ',' and aaa_pool_add_range() each. Pool 0 is
+     * xl2tpd's `ip range` minus its `no ip range` exclusions; then one pool
+     * per l2tpx `ip pool` line. Empty when `assign ip = no`. */
     char pools[4][512];
     unsigned n_pools;
-    uint32_t local_ip;      /* host order; 0 = none */
-    bool assign_ip;         /* false: the peer must bring its own (secrets file) */
+    uint32_t local_ip; /* host order; 0 = none */
+    bool assign_ip;    /* false: the peer must bring its own (secrets file) */
     /* Authentication backend files (pppd style); "" = not configured. */
     char chap_secrets[256];
     char pap_secrets[256];
@@ -178,12 +236,17 @@ struct cfg_ppp_resolved {
     /* LAC client: routes to add through the session's interface. */
     bool defaultroute;
     bool replacedefaultroute;
-    char routes[8][64];     /* "10.1.0.0/16", "fd00::/48" (l2tpx key `route`) */
+    char routes[8][64]; /* "10.1.0.0/16", "fd00::/48" (l2tpx key `route`) */
     unsigned n_routes;
     bool usepeerdns;
-    char tun_name[16];      /* interface name ("" = kernel chooses) */
-    uint16_t mss_clamp;     /* 0 = derive from the MTU; 1 = off (l2tpx key `mss clamp`) */
+    char tun_name[16];  /* interface name ("" = kernel chooses) */
+    uint16_t mss_clamp; /* 0 = derive from the MTU; 1 = off (l2tpx key `mss clamp`) */
     bool ppp_debug;
+    /* ---- added by issue 4 (config) ---- */
+    /* LNS: xl2tpd `local ip range`: the LNS end of each session is taken
+     * from this pool (same syntax as pools[]) instead of local_ip. */
+    char local_pool[512];
+    bool proxyarp; /* pppd `proxyarp` */
 };
 
 /* Fills a PPP link configuration for a session of section `sec` in the

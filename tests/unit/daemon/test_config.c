@@ -6,88 +6,195 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "compat/pppopts.h"
 #include "daemon/config.h"
 #include "net/udp.h"
+#include "ppp/link.h"
+
+#define NDIAG 64
 
 struct diags {
     int n_err, n_warn;
-    char err[16][512];
-    char warn[16][512];
+    char err[NDIAG][512];
+    char warn[NDIAG][512];
 };
 
 static void collect(void *arg, bool error, const char *msg)
 {
     struct diags *d = arg;
     if (error) {
-        if (d->n_err < 16)
+        if (d->n_err < NDIAG)
             snprintf(d->err[d->n_err], sizeof d->err[0], "%s", msg);
         d->n_err++;
     } else {
-        if (d->n_warn < 16)
+        if (d->n_warn < NDIAG)
             snprintf(d->warn[d->n_warn], sizeof d->warn[0], "%s", msg);
         d->n_warn++;
     }
 }
 
+/* The machine's /etc/xl2tpd and /etc/ppp never take part in a test. */
+static void hermetic(struct cfg *c)
+{
+    cfg_init(c);
+    snprintf(c->global.default_auth_file, sizeof c->global.default_auth_file,
+             "/nonexistent/l2tp-secrets");
+    snprintf(c->global.default_chap_secrets, sizeof c->global.default_chap_secrets,
+             "/nonexistent/chap-secrets");
+    snprintf(c->global.default_pap_secrets, sizeof c->global.default_pap_secrets,
+             "/nonexistent/pap-secrets");
+}
+
 static int load(struct cfg *c, struct diags *d, const char *text)
 {
     memset(d, 0, sizeof *d);
-    cfg_init(c);
+    hermetic(c);
     return cfg_load_string(c, "t.conf", text, collect, d);
+}
+
+/* A temporary directory with files; paths in texts say "@D@" for it. */
+static char tmpdir[64];
+
+static void mkdir_tmp(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/l2tpx-cfgtest-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+}
+
+static void subst(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; in[i] && o + 1 < cap;) {
+        if (strncmp(in + i, "@D@", 3) == 0) {
+            o += (size_t)snprintf(out + o, cap - o, "%s", tmpdir);
+            i += 3;
+        } else {
+            out[o++] = in[i++];
+        }
+    }
+    out[o] = '\0';
+}
+
+static void put(const char *name, const char *text)
+{
+    char path[256], body[8192];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    subst(text, body, sizeof body);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(body, f);
+    fclose(f);
+    assert_int_equal(chmod(path, 0600), 0);
+}
+
+static void rm_tmp(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int load_file(struct cfg *c, struct diags *d, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    memset(d, 0, sizeof *d);
+    hermetic(c);
+    return cfg_load(c, path, collect, d);
+}
+
+static bool has_diag(const struct diags *d, bool error, const char *needle)
+{
+    int n = error ? d->n_err : d->n_warn;
+    for (int i = 0; i < n && i < NDIAG; i++)
+        if (strstr(error ? d->err[i] : d->warn[i], needle))
+            return true;
+    return false;
+}
+
+static void dump(const struct diags *d)
+{
+    for (int i = 0; i < d->n_err && i < NDIAG; i++)
+        print_message("ERR %s\n", d->err[i]);
+    for (int i = 0; i < d->n_warn && i < NDIAG; i++)
+        print_message("WRN %s\n", d->warn[i]);
+}
+
+static int count_diag(const struct diags *d, bool error, const char *needle)
+{
+    int n = error ? d->n_err : d->n_warn, k = 0;
+    for (int i = 0; i < n && i < NDIAG; i++)
+        if (strstr(error ? d->err[i] : d->warn[i], needle))
+            k++;
+    return k;
+}
+
+static void no_secret_in_diags(const struct diags *d, const char *secret)
+{
+    for (int i = 0; i < d->n_err && i < NDIAG; i++)
+        assert_null(strstr(d->err[i], secret));
+    for (int i = 0; i < d->n_warn && i < NDIAG; i++)
+        assert_null(strstr(d->warn[i], secret));
+}
+
+static uint32_t ip4(const char *s)
+{
+    struct in_addr a;
+    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+    return ntohl(a.s_addr);
 }
 
 static void test_xl2tpd_style(void **state)
 {
     struct cfg c;
     struct diags d;
-    const char *text = "; xl2tpd.conf as shipped, more or less\n"
-                       "[global]\n"
-                       "listen-addr = 192.0.2.1\n"
-                       "port = 1702\n"
-                       "auth file = /etc/ppp/chap-secrets\n"
-                       "access control = no\n"
-                       "debug tunnel = yes\n"
-                       "\n"
-                       "[lns default]\n"
-                       "  ip range = 192.168.1.128-192.168.1.254\n"
-                       "  local ip = 192.168.1.99\n"
-                       "  require chap = yes\n"
-                       "  refuse pap = yes\n"
-                       "  require authentication = yes\n"
-                       "  name = LinuxVPNserver\n"
-                       "  ppp debug = yes\n"
-                       "  pppoptfile = /etc/ppp/options.xl2tpd\n"
-                       "  length bit = yes\n"
-                       "  hidden bit = no\n"
-                       "  tunnel rws = 8\n"
-                       "  hello interval = 30\n"
-                       "  Max  Retries = 7\n"
-                       "\n"
-                       "[lac office]\n"
-                       "lns = vpn.example.com:1800\n"
-                       "redial = yes\n"
-                       "redial timeout = 15\n"
-                       "max redials = 5\n"
-                       "autodial = yes\n"
-                       "require pap = yes\n"
-                       "name = joe\n";
+    mkdir_tmp();
+    put("options.xl2tpd", "ms-dns 192.0.2.53\n");
+    char text[4096];
+    subst("; xl2tpd.conf as shipped, more or less\n"
+          "[global]\n"
+          "listen-addr = 192.0.2.1\n"
+          "port = 1702\n"
+          "rand source = dev\n"
+          "access control = no\n"
+          "debug tunnel = yes\n"
+          "\n"
+          "[lns default]\n"
+          "  ip range = 192.168.1.128-192.168.1.254\n"
+          "  local ip = 192.168.1.99\n"
+          "  require chap = yes\n"
+          "  refuse pap = yes\n"
+          "  require authentication = yes\n"
+          "  name = LinuxVPNserver\n"
+          "  ppp debug = yes\n"
+          "  pppoptfile = @D@/options.xl2tpd\n"
+          "  length bit = yes\n"
+          "  hidden bit = no\n"
+          "  tunnel rws = 8\n"
+          "  hello interval = 30\n"
+          "  Max  Retries = 7\n"
+          "\n"
+          "[lac office]\n"
+          "lns = vpn.example.com:1800\n"
+          "redial = yes\n"
+          "redial timeout = 15\n"
+          "max redials = 5\n"
+          "autodial = yes\n"
+          "require pap = yes\n"
+          "name = joe\n",
+          text, sizeof text);
     assert_int_equal(load(&c, &d, text), 0);
     assert_int_equal(d.n_err, 0);
-    /* auth file (ignored) + one warning per PPP key, once each */
-    assert_true(d.n_warn >= 9);
-    assert_string_equal(d.warn[0], "t.conf:5: key 'auth file' ignored");
-    bool found = false;
-    for (int i = 0; i < d.n_warn && i < 16; i++) {
-        if (strstr(d.warn[i], "key 'name'"))
-            found = true;
-        /* the second 'name' (line 31) is not warned about again */
-        assert_null(strstr(d.warn[i], "t.conf:31:"));
-    }
-    assert_true(found);
+    /* an ignored key warns once; the LAC has no password anywhere */
+    assert_string_equal(d.warn[0], "t.conf:5: key 'rand source' ignored (no meaning for l2tpx)");
+    assert_true(has_diag(&d, false, "t.conf:24: [lac office]: no password for PPP user 'joe'"));
+    assert_true(has_diag(&d, false, "t.conf:30: key 'require pap': no effect without"));
+    assert_int_equal(d.n_warn, 3);
 
     assert_int_equal(c.global.port, 1702);
     assert_int_equal(c.global.n_listen, 1);
@@ -123,6 +230,7 @@ static void test_xl2tpd_style(void **state)
     assert_true(lac->ppp.require_pap);
     assert_null(cfg_find(&c, CFG_LNS, "office"));
     cfg_free(&c);
+    rm_tmp();
 }
 
 static void test_defaults(void **state)
@@ -238,10 +346,14 @@ static void test_semantic_checks(void **state)
 {
     struct cfg c;
     struct diags d;
-    assert_int_equal(load(&c, &d, "[lns a]\n\nhidden bit = yes\nchallenge = yes\n[lac b]\n"), 3);
-    assert_string_equal(d.err[0], "t.conf:3: key 'hidden bit': needs a 'secret'");
-    assert_string_equal(d.err[1], "t.conf:4: key 'challenge': needs a 'secret'");
-    assert_string_equal(d.err[2], "t.conf:5: [lac b]: missing key 'lns'");
+    assert_int_equal(
+        load(&c, &d, "[lns a]\n\nhidden bit = yes\n[lns b]\nchallenge = yes\n[lac b]\n"), 3);
+    assert_string_equal(
+        d.err[0],
+        "t.conf:3: key 'hidden bit': needs a 'secret' (auth file /nonexistent/l2tp-secrets: No "
+        "such file or directory)");
+    assert_non_null(strstr(d.err[1], "t.conf:5: key 'challenge': needs a 'secret'"));
+    assert_string_equal(d.err[2], "t.conf:6: [lac b]: missing key 'lns'");
     cfg_free(&c);
     assert_int_equal(load(&c, &d, "[lns a]\nsecret = s3cr3t\nhidden bit = yes\nchallenge = 1\n"),
                      0);
@@ -422,6 +534,616 @@ static void test_bool(void **state)
     assert_int_equal(cfg_parse_bool("yess", &b), -1);
 }
 
+/* ---- issue 4: the xl2tpd + pppd drop-in ---- */
+
+/* A Debian-style setup: /etc/xl2tpd/xl2tpd.conf, /etc/ppp/options.xl2tpd,
+ * /etc/ppp/chap-secrets, /etc/xl2tpd/l2tp-secrets, all in a temp dir. */
+static const char *debian_conf = "; /etc/xl2tpd/xl2tpd.conf\n"
+                                 "[global]\n"
+                                 "port = 1701\n"
+                                 "auth file = @D@/l2tp-secrets\n"
+                                 "access control = no\n"
+                                 "ipsec saref = yes\n"
+                                 "force userspace = yes\n"
+                                 "debug avp = no\n"
+                                 "\n"
+                                 "[lns default]\n"
+                                 "ip range = 10.10.0.10-10.10.0.50\n"
+                                 "no ip range = 10.10.0.20 - 29\n"
+                                 "local ip = 10.10.0.1\n"
+                                 "require chap = yes\n"
+                                 "refuse pap = yes\n"
+                                 "require authentication = yes\n"
+                                 "name = l2tpd\n"
+                                 "ppp debug = yes\n"
+                                 "pppoptfile = @D@/options.xl2tpd\n"
+                                 "length bit = yes\n"
+                                 "challenge = yes\n"
+                                 "hostname = lns.example\n"
+                                 "unix authentication = no\n"
+                                 "chap secrets = @D@/chap-secrets\n"
+                                 "\n"
+                                 "[lac corp]\n"
+                                 "lns = lns.example\n"
+                                 "redial = yes\n"
+                                 "redial timeout = 10\n"
+                                 "max redials = 3\n"
+                                 "require chap = yes\n"
+                                 "refuse pap = yes\n"
+                                 "require authentication = no\n"
+                                 "name = alice\n"
+                                 "ppp debug = no\n"
+                                 "pppoptfile = @D@/options.client\n"
+                                 "length bit = yes\n"
+                                 "autodial = yes\n"
+                                 "chap secrets = @D@/chap-secrets\n"
+                                 "hostname = lac.example\n"
+                                 "route = 10.20.0.0/16\n"
+                                 "route = fd00:1::/48\n";
+
+static const char *debian_options = "# /etc/ppp/options.xl2tpd\n"
+                                    "ipcp-accept-local\n"
+                                    "ipcp-accept-remote\n"
+                                    "require-mschap-v2\n"
+                                    "ms-dns 192.0.2.53\n"
+                                    "ms-dns 192.0.2.54\n"
+                                    "noccp\n"
+                                    "auth\n"
+                                    "crtscts\n"
+                                    "idle 1800\n"
+                                    "mtu 1410\n"
+                                    "mru 1410\n"
+                                    "nodefaultroute\n"
+                                    "debug\n"
+                                    "lock\n"
+                                    "proxyarp\n"
+                                    "connect-delay 5000\n"
+                                    "lcp-echo-interval 30\n"
+                                    "lcp-echo-failure 4\n"
+                                    "maxconnect 86400\n";
+
+static const char *client_options = "ipcp-accept-local\n"
+                                    "ipcp-accept-remote\n"
+                                    "refuse-eap\n"
+                                    "noccp\n"
+                                    "noauth\n"
+                                    "mtu 1280\n"
+                                    "mru 1280\n"
+                                    "noipdefault\n"
+                                    "defaultroute\n"
+                                    "usepeerdns\n"
+                                    "lock\n"
+                                    "lcp-echo-interval 20\n";
+
+static const char *chap_secrets = "# client  server  secret  IP addresses\n"
+                                  "bob      l2tpd   \"bob pw\"  10.10.0.77\n"
+                                  "alice    *       \"al1ce s3cret\"  *\n";
+
+static const char *l2tp_secrets = "# us  them  secret\n"
+                                  "lns.example  special  peer-only-key\n"
+                                  "*  *  tunnel-k3y ; comment\n";
+
+static void write_debian(void)
+{
+    mkdir_tmp();
+    put("xl2tpd.conf", debian_conf);
+    put("options.xl2tpd", debian_options);
+    put("options.client", client_options);
+    put("chap-secrets", chap_secrets);
+    put("l2tp-secrets", l2tp_secrets);
+}
+
+static void test_debian_setup(void **state)
+{
+    struct cfg c;
+    struct diags d;
+    write_debian();
+    int rc = load_file(&c, &d, "xl2tpd.conf");
+    if (rc != 0)
+        dump(&d);
+    assert_int_equal(rc, 0);
+    /* one warning per ignored key or option, nothing else */
+    assert_true(has_diag(&d, false, "xl2tpd.conf:6: key 'ipsec saref' ignored"));
+    assert_true(has_diag(&d, false, "xl2tpd.conf:7: key 'force userspace' ignored"));
+    assert_true(has_diag(&d, false, "xl2tpd.conf:23: key 'unix authentication' ignored"));
+    assert_true(has_diag(&d, false, "options.xl2tpd:7:"));  /* noccp */
+    assert_true(has_diag(&d, false, "options.xl2tpd:9:"));  /* crtscts */
+    assert_true(has_diag(&d, false, "options.xl2tpd:15:")); /* lock */
+    assert_true(has_diag(&d, false, "options.xl2tpd:17:")); /* connect-delay */
+    assert_true(has_diag(&d, false, "options.client:4:"));  /* noccp (other file) */
+    assert_true(has_diag(&d, false, "options.client:11:")); /* lock */
+    /* the named-peer line of the auth file cannot serve an [lns] */
+    assert_true(has_diag(&d, false, "l2tp-secrets:2: secret for peer 'special' not used"));
+    assert_true(has_diag(&d, false, "xl2tpd.conf:31: key 'require chap': no effect without"));
+    assert_int_equal(d.n_warn, 11);
+    no_secret_in_diags(&d, "al1ce");
+    no_secret_in_diags(&d, "tunnel-k3y");
+
+    const struct cfg_section *lns = cfg_find(&c, CFG_LNS, "default");
+    assert_non_null(lns);
+    assert_non_null(lns->pppopts);
+    /* tunnel secret from xl2tpd's auth file */
+    assert_int_equal(lns->tunnel.secret_len, strlen("tunnel-k3y"));
+    assert_memory_equal(lns->tunnel.secret, "tunnel-k3y", 10);
+    assert_non_null(strstr(lns->secret_origin, "l2tp-secrets:3"));
+
+    struct ppp_link_cfg l;
+    struct cfg_ppp_resolved r;
+    char err[256];
+    assert_int_equal(cfg_section_ppp(lns, true, &l, &r, err, sizeof err), 0);
+    assert_int_equal(l.role, PPP_LINK_AUTHENTICATOR);
+    /* require-chap (xl2tpd) + require-mschap-v2 (file), pppd's preference */
+    assert_int_equal(l.auth_require[0], PPP_AUTH_MSCHAP_V2);
+    assert_int_equal(l.auth_require[1], PPP_AUTH_CHAP_MD5);
+    assert_int_equal(l.auth_require[2], PPP_AUTH_NONE);
+    assert_string_equal(l.our_name, "l2tpd");
+    assert_int_equal(l.dns[0], ip4("192.0.2.53"));
+    assert_int_equal(l.dns[1], ip4("192.0.2.54"));
+    assert_int_equal(l.mtu, 1410);
+    assert_int_equal(l.mru, 1410);
+    assert_int_equal(l.echo_interval_ms, 30000);
+    assert_int_equal(l.echo_failures, 4);
+    assert_int_equal(l.local_ip, ip4("10.10.0.1"));
+    assert_int_equal(r.local_ip, ip4("10.10.0.1"));
+    assert_true(r.assign_ip);
+    assert_int_equal(r.n_pools, 1);
+    assert_string_equal(r.pools[0], "10.10.0.10-10.10.0.19,10.10.0.30-10.10.0.50");
+    assert_string_equal(r.local_pool, "");
+    assert_int_equal(r.idle_timeout_s, 1800);
+    assert_int_equal(r.session_timeout_s, 86400);
+    assert_true(r.proxyarp);
+    assert_false(r.defaultroute);
+    assert_true(r.ppp_debug);
+    assert_non_null(strstr(r.chap_secrets, "/chap-secrets"));
+    assert_string_equal(r.pap_secrets, "");
+
+    const struct cfg_section *lac = cfg_find(&c, CFG_LAC, "corp");
+    assert_non_null(lac);
+    /* auth file, matched against the `lns` host */
+    assert_int_equal(lac->tunnel.secret_len, 10);
+    assert_int_equal(cfg_section_ppp(lac, false, &l, &r, err, sizeof err), 0);
+    assert_int_equal(l.role, PPP_LINK_PEER);
+    assert_string_equal(l.user, "alice");
+    assert_string_equal(l.password, "al1ce s3cret");    /* chap-secrets (alice, *) */
+    assert_int_equal(l.auth_require[0], PPP_AUTH_NONE); /* noauth */
+    /* refuse pap (xl2tpd): the other three stay */
+    assert_int_equal(l.auth_allow[0], PPP_AUTH_MSCHAP_V2);
+    assert_int_equal(l.auth_allow[1], PPP_AUTH_MSCHAP_V1);
+    assert_int_equal(l.auth_allow[2], PPP_AUTH_CHAP_MD5);
+    assert_int_equal(l.auth_allow[3], PPP_AUTH_NONE);
+    assert_int_equal(l.mtu, 1280);
+    assert_int_equal(l.echo_interval_ms, 20000);
+    assert_true(l.request_dns);
+    assert_true(r.defaultroute);
+    assert_true(r.usepeerdns);
+    assert_false(r.ppp_debug);
+    assert_int_equal(r.n_pools, 0);
+    assert_int_equal(r.n_routes, 2);
+    assert_string_equal(r.routes[0], "10.20.0.0/16");
+    assert_string_equal(r.routes[1], "fd00:1::/48");
+    explicit_bzero(&l, sizeof l);
+    cfg_free(&c);
+    rm_tmp();
+}
+
+/* Sections not built by cfg_load (pppopts NULL) resolve the same way. */
+static void test_section_ppp_without_load(void **state)
+{
+    struct cfg c;
+    struct diags d;
+    assert_int_equal(load(&c, &d,
+                          "[lns a]\n"
+                          "require authentication = yes\n"
+                          "require pap = yes\n"
+                          "ip range = 10.1.0.2-10.1.0.9\n"
+                          "ip pool = 10.2.0.0/24, 10.3.0.1-10.3.0.5\n"
+                          "ip pool = 10.4.0.1\n"
+                          "local ip = 10.1.0.1\n"
+                          "ms dns = 192.0.2.1\n"
+                          "interface = l2tp0\n"
+                          "mss clamp = 1360\n"
+                          "lcp echo interval = 10\n"
+                          "lcp echo failure = 0\n"
+                          "[lac b]\n"
+                          "lns = 192.0.2.9\n"
+                          "local ip = 10.9.0.2\n"
+                          "remote ip = 10.9.0.1\n"
+                          "defaultroute = yes\n"
+                          "refuse authentication = yes\n"
+                          "mss clamp = no\n"),
+                     0);
+    struct cfg_section copy = *cfg_find(&c, CFG_LNS, "a");
+    copy.pppopts = NULL;
+    struct ppp_link_cfg l;
+    struct cfg_ppp_resolved r;
+    char err[256];
+    assert_int_equal(cfg_section_ppp(&copy, true, &l, &r, err, sizeof err), 0);
+    assert_int_equal(l.auth_require[0], PPP_AUTH_PAP);
+    assert_int_equal(l.auth_require[1], PPP_AUTH_NONE);
+    assert_int_equal(r.n_pools, 3);
+    assert_string_equal(r.pools[0], "10.1.0.2-10.1.0.9");
+    assert_string_equal(r.pools[1], "10.2.0.0-10.2.0.255,10.3.0.1-10.3.0.5");
+    assert_string_equal(r.pools[2], "10.4.0.1");
+    assert_int_equal(r.local_ip, ip4("10.1.0.1"));
+    assert_int_equal(l.dns[0], ip4("192.0.2.1"));
+    assert_int_equal(l.dns[1], ip4("192.0.2.1"));
+    assert_string_equal(r.tun_name, "l2tp0");
+    assert_int_equal(r.mss_clamp, 1360);
+    assert_int_equal(l.echo_interval_ms, 10000);
+    assert_int_equal(l.echo_failures, UINT32_MAX); /* pppd: 0 = never */
+    assert_string_equal(r.chap_secrets, "");
+
+    const struct cfg_section *lac = cfg_find(&c, CFG_LAC, "b");
+    assert_int_equal(cfg_section_ppp(lac, false, &l, &r, err, sizeof err), 0);
+    assert_int_equal(l.local_ip, ip4("10.9.0.2"));
+    assert_int_equal(l.peer_ip, ip4("10.9.0.1"));
+    assert_int_equal(l.auth_allow[0], PPP_AUTH_MSCHAP_V2); /* refuse-chap leaves MS-CHAP */
+    assert_int_equal(l.auth_allow[1], PPP_AUTH_MSCHAP_V1);
+    assert_int_equal(l.auth_allow[2], PPP_AUTH_NONE);
+    assert_true(r.defaultroute);
+    assert_int_equal(r.mss_clamp, 1);
+    assert_int_equal(d.n_warn, 0); /* refuse authentication: no password needed */
+    cfg_free(&c);
+}
+
+/* l2tpx's keys come after the options file; xl2tpd's before it. */
+static void test_precedence(void **state)
+{
+    struct cfg c;
+    struct diags d;
+    mkdir_tmp();
+    put("opts", "require-mschap-v2\nrequire-pap\nms-dns 192.0.2.9\nmtu 1300\nname fromfile\n"
+                "lcp-echo-interval 60\nidle 100\n");
+    char text[2048];
+    subst("[lns a]\n"
+          "name = fromconf\n"
+          "pppoptfile = @D@/opts\n"
+          "require mschap-v2 = no\n"
+          "refuse mschap = yes\n"
+          "ms dns = 192.0.2.1, 192.0.2.2\n"
+          "mtu = 1400\n"
+          "lcp echo interval = 5\n"
+          "idle timeout = 60\n"
+          "session timeout = 3600\n"
+          "assign ip = no\n"
+          "ip range = 10.0.0.1-10.0.0.9\n",
+          text, sizeof text);
+    assert_int_equal(load(&c, &d, text), 0);
+    struct ppp_link_cfg l;
+    struct cfg_ppp_resolved r;
+    char err[256];
+    assert_int_equal(cfg_section_ppp(cfg_find(&c, CFG_LNS, "a"), true, &l, &r, err, sizeof err), 0);
+    assert_string_equal(l.our_name, "fromfile"); /* the file follows xl2tpd's `name` */
+    assert_int_equal(l.auth_require[0], PPP_AUTH_PAP);
+    assert_int_equal(l.auth_require[1], PPP_AUTH_NONE);
+    assert_int_equal(l.dns[0], ip4("192.0.2.1"));
+    assert_int_equal(l.dns[1], ip4("192.0.2.2"));
+    assert_int_equal(l.mtu, 1400);
+    assert_int_equal(l.echo_interval_ms, 5000);
+    assert_int_equal(r.idle_timeout_s, 60);
+    assert_int_equal(r.session_timeout_s, 3600);
+    assert_false(r.assign_ip);
+    assert_int_equal(r.n_pools, 0); /* assign ip = no */
+    cfg_free(&c);
+    rm_tmp();
+}
+
+static void test_lac_password(void **state)
+{
+    struct cfg c;
+    struct diags d;
+    mkdir_tmp();
+    put("chap", "carol  lns1  chap-pw-1\ncarol  *  chap-pw-2\n");
+    put("pap", "dave  *  pap-pw\n");
+    put("opts-pw", "user erin\npassword opt-pw\n");
+    put("opts-remote", "remotename lns1\n");
+    char text[2048];
+    subst("[lac a]\nlns = 192.0.2.1\nname = carol\nchap secrets = @D@/chap\n"
+          "[lac b]\nlns = 192.0.2.1\nname = carol\nchap secrets = @D@/chap\n"
+          "pppoptfile = @D@/opts-remote\n"
+          "[lac c]\nlns = 192.0.2.1\nname = dave\nchap secrets = @D@/chap\npap secrets = @D@/pap\n"
+          "[lac d]\nlns = 192.0.2.1\nname = carol\nchap secrets = @D@/chap\n"
+          "pppoptfile = @D@/opts-pw\n"
+          "[lac e]\nlns = 192.0.2.1\nname = frank\nchap secrets = @D@/chap\n",
+          text, sizeof text);
+    assert_int_equal(load(&c, &d, text), 0);
+    struct ppp_link_cfg l;
+    struct cfg_ppp_resolved r;
+    char err[256];
+    const char *want[][2] = {{"carol", "chap-pw-2"}, /* (carol, *) */
+                             {"carol", "chap-pw-1"}, /* remotename picks the server column */
+                             {"dave", "pap-pw"},     /* falls back to pap-secrets */
+                             {"erin", "opt-pw"},     /* pppd `password` wins */
+                             {"frank", ""}};
+    const char *names[] = {"a", "b", "c", "d", "e"};
+    for (int i = 0; i < 5; i++) {
+        const struct cfg_section *s = cfg_find(&c, CFG_LAC, names[i]);
+        assert_int_equal(cfg_section_ppp(s, false, &l, &r, err, sizeof err), 0);
+        assert_string_equal(l.user, want[i][0]);
+        assert_string_equal(l.password, want[i][1]);
+    }
+    assert_int_equal(d.n_warn, 1);
+    assert_true(has_diag(&d, false, "[lac e]: no password for PPP user 'frank'"));
+    no_secret_in_diags(&d, "pw");
+    explicit_bzero(&l, sizeof l);
+    cfg_free(&c);
+    rm_tmp();
+}
+
+static void test_errors_name_file_line(void **state)
+{
+    struct cfg c;
+    struct diags d;
+    mkdir_tmp();
+    put("bad-opts", "mtu 1400\n\nfrobnicate\n");
+    put("bad-val", "# x\nlcp-echo-interval abc\n");
+    put("pw-opts", "password hunter2-secret\nmtu 99999\n");
+    put("bad-chap", "alice\n");
+    char text[2048];
+
+    subst("[lns a]\npppoptfile = @D@/bad-opts\n", text, sizeof text);
+    assert_int_equal(load(&c, &d, text), 1);
+    char want[256];
+    snprintf(want, sizeof want, "%s/bad-opts:3: unknown pppd option 'frobnicate'", tmpdir);
+    assert_string_equal(d.err[0], want);
+    cfg_free(&c);
+
+    subst("[lns a]\npppoptfile = @D@/bad-val\n", text, sizeof text);
+    assert_int_equal(load(&c, &d, text), 1);
+    snprintf(want, sizeof want, "%s/bad-val:2:", tmpdir);
+    assert_non_null(strstr(d.err[0], want));
+    assert_non_null(strstr(d.err[0], "lcp-echo-interval"));
+    cfg_free(&c);
+
+    subst("[lac a]\nlns = h\npppoptfile = @D@/pw-opts\n", text, sizeof text);
+    assert_int_equal(load(&c, &d, text), 1);
+    snprintf(want, sizeof want, "%s/pw-opts:2:", tmpdir);
+    assert_non_null(strstr(d.err[0], want));
+    no_secret_in_diags(&d, "hunter2");
+    cfg_free(&c);
+
+    subst("[lns a]\n\npppoptfile = @D@/missing\n", text, sizeof text);
+    assert_int_equal(load(&c, &d, text), 1);
+    assert_non_null(strstr(d.err[0], "missing"));
+    cfg_free(&c);
+
+    subst("[lns a]\nchap secrets = @D@/bad-chap\n", text, sizeof text);
+    assert_int_equal(load(&c, &d, text), 1);
+    snprintf(want, sizeof want, "%s/bad-chap:1:", tmpdir);
+    assert_non_null(strstr(d.err[0], want));
+    cfg_free(&c);
+    rm_tmp();
+
+    /* the conf's own errors: FILE:LINE: key 'KEY' */
+    assert_int_equal(
+        load(&c, &d,
+             "[lns a]\n"
+             "ip range = 10.0.0.1-fe80::1\n"
+             "ip range = fd00::1-fd00::9\n"
+             "ms dns = 192.0.2.1, 192.0.2.2, 192.0.2.3\n"
+             "mss clamp = 20\n"
+             "interface = a/b\n"
+             "local ip = 10.0.0.1\n"
+             "local ip range = 10.0.0.2-10.0.0.9\n"
+             "mtu = 100000\n"
+             "name = bad name is too long for pppd aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+             "aaaaaaaaaaaaaa\n"
+             "[lac b]\n"
+             "lns = h\n"
+             "route = 10.0.0.0\n"
+             "remote ip = fd00::1\n"
+             "bps = 0\n"),
+        12);
+    assert_non_null(strstr(d.err[0], "t.conf:2: key 'ip range':"));
+    assert_string_equal(d.err[1],
+                        "t.conf:3: key 'ip range': 'fd00::1-fd00::9' is not an IPv4 range");
+    assert_string_equal(d.err[2], "t.conf:4: key 'ms dns': at most 2 servers");
+    assert_non_null(strstr(d.err[3], "t.conf:5: key 'mss clamp':"));
+    assert_non_null(strstr(d.err[4], "t.conf:6: key 'interface':"));
+    assert_non_null(strstr(d.err[5], "t.conf:9: key 'mtu':"));
+    assert_non_null(strstr(d.err[6], "t.conf:13: key 'route':"));
+    assert_non_null(strstr(d.err[7], "t.conf:15: key 'bps':"));
+    assert_string_equal(d.err[8],
+                        "t.conf:8: 'local ip range' and 'local ip' are mutually exclusive");
+    assert_non_null(strstr(d.err[9], "t.conf:10: "));
+    assert_non_null(strstr(d.err[9], "name"));
+    assert_non_null(strstr(d.err[10], "t.conf:14: key 'remote ip':"));
+    cfg_free(&c);
+}
+
+/* Every key of xl2tpd.conf(5) (xl2tpd's file.c keyword table) loads. */
+static void test_every_xl2tpd_key(void **state)
+{
+    struct cfg c;
+    struct diags d;
+    mkdir_tmp();
+    put("l2tp-secrets", "* * s\n");
+    put("opts", "\n");
+    char text[8192];
+    subst("[global]\n"
+          "listen-addr = 127.0.0.1\n"
+          "port = 1701\n"
+          "saref refinfo = 30\n" /* 4 */
+          "rand source = dev\n"  /* 5 */
+          "auth file = @D@/l2tp-secrets\n"
+          "access control = no\n"
+          "force userspace = yes\n" /* 8 */
+          "debug avp = yes\n"
+          "debug network = yes\n"
+          "debug packet = yes\n"
+          "debug tunnel = yes\n"
+          "debug state = yes\n"
+          "ipsec saref = no\n" /* 14 */
+          "max retries = 5\n"
+          "cap backoff = 0\n" /* 16 */
+          "[lns default]\n"
+          "exclusive = no\n"
+          "lac = 192.0.2.0/24\n"
+          "no lac = 192.0.2.7\n"
+          "ip range = 10.0.0.2-10.0.0.100\n"
+          "no ip range = 10.0.0.50\n"
+          "assign ip = yes\n"
+          "local ip range = 10.0.1.1-10.0.1.20\n"
+          "require chap = yes\n"
+          "refuse chap = no\n"
+          "require pap = no\n"
+          "refuse pap = yes\n"
+          "require authentication = yes\n"
+          "require auth = yes\n"
+          "refuse authentication = no\n"
+          "refuse auth = no\n"
+          "unix authentication = no\n" /* 33 */
+          "unix auth = no\n"           /* 34 */
+          "hostname = lns1\n"
+          "name = lns1\n"
+          "ppp debug = no\n"
+          "pass peer = yes\n" /* 38 */
+          "pppoptfile = @D@/opts\n"
+          "call rws = 4\n" /* 40 */
+          "tunnel rws = 4\n"
+          "flow bit = no\n"
+          "challenge = yes\n"
+          "tx bps = 100000\n"
+          "rx bps = 100000\n"
+          "bps = 100000\n"
+          "hidden bit = no\n"
+          "length bit = yes\n"
+          "[lac x]\n"
+          "lns = 192.0.2.1\n"
+          "lns = 192.0.2.2\n" /* 51: a second LNS */
+          "port = 1701\n"
+          "redial = yes\n"
+          "redial timeout = 15\n"
+          "max redials = 5\n"
+          "hidden bit = no\n"
+          "length bit = yes\n"
+          "require pap = no\n"
+          "require chap = no\n"
+          "require authentication = no\n"
+          "refuse pap = no\n"
+          "refuse chap = no\n"
+          "refuse authentication = yes\n"
+          "name = x\n"
+          "hostname = lac1\n"
+          "ppp debug = yes\n"
+          "pass peer = no\n"
+          "pppoptfile = @D@/opts\n"
+          "call rws = 4\n"
+          "tunnel rws = 4\n"
+          "flow bit = yes\n"
+          "challenge = no\n"
+          "tx bps = 1\n"
+          "rx bps = 1\n"
+          "bps = 1\n"
+          "autodial = y\n"
+          "defaultroute = n\n"
+          "local ip = 10.5.0.2\n"
+          "remote ip = 10.5.0.1\n",
+          text, sizeof text);
+    int rc = load(&c, &d, text);
+    if (rc)
+        dump(&d);
+    assert_int_equal(rc, 0);
+    const unsigned ignored[] = {4, 5, 8, 14, 16, 33, 34, 38, 40};
+    for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "t.conf:%u: key '", ignored[i]);
+        assert_int_equal(count_diag(&d, false, want), 1);
+    }
+    assert_true(has_diag(&d, false, "t.conf:51: key 'lns': only the first LNS"));
+    assert_int_equal(d.n_warn, 10); /* once each: the second 'call rws', 'pass peer' are quiet */
+    const struct cfg_section *lns = cfg_find(&c, CFG_LNS, "default");
+    assert_true(lns->tunnel.auth_required);
+    assert_int_equal(lns->tunnel.secret_len, 1);
+    assert_int_equal(lns->ppp.tx_bps, 100000);
+    assert_int_equal(lns->ppp.rx_bps, 100000);
+    struct ppp_link_cfg l;
+    struct cfg_ppp_resolved r;
+    char err[256];
+    assert_int_equal(cfg_section_ppp(lns, true, &l, &r, err, sizeof err), 0);
+    assert_string_equal(r.pools[0], "10.0.0.2-10.0.0.49,10.0.0.51-10.0.0.100");
+    assert_string_equal(r.local_pool, "10.0.1.1-10.0.1.20");
+    assert_int_equal(l.auth_require[0], PPP_AUTH_CHAP_MD5);
+    assert_int_equal(l.auth_require[1], PPP_AUTH_NONE);
+    const struct cfg_section *lac = cfg_find(&c, CFG_LAC, "x");
+    assert_string_equal(lac->lns_host, "192.0.2.1");
+    assert_true(lac->autodial);
+    assert_false(lac->ppp.defaultroute);
+    assert_int_equal(lac->ppp.tx_bps, 1);
+    assert_int_equal(cfg_section_ppp(lac, false, &l, &r, err, sizeof err), 0);
+    assert_int_equal(l.auth_allow[0], PPP_AUTH_MSCHAP_V2); /* refuse-chap: MD5 only */
+    assert_int_equal(l.auth_allow[1], PPP_AUTH_MSCHAP_V1);
+    assert_int_equal(l.auth_allow[2], PPP_AUTH_NONE);
+    assert_true(r.ppp_debug);
+    cfg_free(&c);
+
+    /* 'no lac': the last range containing the peer decides */
+    struct l2tp_addr a;
+    assert_int_equal(load(&c, &d, text), 0);
+    net_addr_parse("192.0.2.8", 1701, &a);
+    assert_ptr_equal(cfg_select_lns(&c, &a), cfg_find(&c, CFG_LNS, "default"));
+    cfg_free(&c);
+    assert_int_equal(load(&c, &d,
+                          "[global]\naccess control = yes\n"
+                          "[lns corp]\nlac = 192.0.2.0/24\nno lac = 192.0.2.7\n"),
+                     0);
+    net_addr_parse("192.0.2.8", 1701, &a);
+    assert_ptr_equal(cfg_select_lns(&c, &a), cfg_find(&c, CFG_LNS, "corp"));
+    net_addr_parse("192.0.2.7", 1701, &a);
+    assert_null(cfg_select_lns(&c, &a));
+    cfg_free(&c);
+    rm_tmp();
+}
+
+static void test_auth_file(void **state)
+{
+    struct cfg c;
+    struct diags d;
+    mkdir_tmp();
+    put("s1", "# us them secret\n"
+              "lac1 lns.example   lac-secret with spaces  \n"
+              "LNS1 * lns-secret\n"
+              "* other.example other-secret\n");
+    char text[2048];
+    subst("[global]\nauth file = @D@/s1\n"
+          "[lns a]\nhostname = lns1\nchallenge = yes\n"
+          "[lac b]\nhostname = lac1\nlns = lns.example\nchallenge = yes\n"
+          "[lac c]\nhostname = lac2\nlns = other.example\nhidden bit = yes\n"
+          "[lac d]\nhostname = lac3\nlns = nobody.example\n"
+          "[lac e]\nhostname = lac3\nlns = nobody.example\nsecret = own\nchallenge = yes\n",
+          text, sizeof text);
+    assert_int_equal(load(&c, &d, text), 0);
+    const struct cfg_section *s = cfg_find(&c, CFG_LNS, "a");
+    assert_int_equal(s->tunnel.secret_len, strlen("lns-secret"));
+    assert_memory_equal(s->tunnel.secret, "lns-secret", s->tunnel.secret_len);
+    s = cfg_find(&c, CFG_LAC, "b");
+    assert_int_equal(s->tunnel.secret_len, strlen("lac-secret with spaces"));
+    assert_memory_equal(s->tunnel.secret, "lac-secret with spaces", s->tunnel.secret_len);
+    s = cfg_find(&c, CFG_LAC, "c");
+    assert_memory_equal(s->tunnel.secret, "other-secret", s->tunnel.secret_len);
+    s = cfg_find(&c, CFG_LAC, "d"); /* not required, no entry: none */
+    assert_int_equal(s->tunnel.secret_len, 0);
+    s = cfg_find(&c, CFG_LAC, "e"); /* `secret` wins */
+    assert_int_equal(s->tunnel.secret_len, 3);
+    assert_string_equal(s->secret_origin, "");
+    no_secret_in_diags(&d, "lns-secret");
+    no_secret_in_diags(&d, "lac-secret");
+    no_secret_in_diags(&d, "other-secret");
+    assert_int_equal(count_diag(&d, false, "not used by"), 0); /* "* *"-like line came first */
+    cfg_free(&c);
+
+    subst("[global]\nauth file = @D@/s1\n[lac d]\nhostname = lac3\nlns = nobody.example\n"
+          "challenge = yes\n",
+          text, sizeof text);
+    assert_int_equal(load(&c, &d, text), 1);
+    char want[256];
+    snprintf(want, sizeof want,
+             "t.conf:6: key 'challenge': needs a 'secret' (no entry for 'lac3' in %s/s1)", tmpdir);
+    assert_string_equal(d.err[0], want);
+    cfg_free(&c);
+    rm_tmp();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +1160,13 @@ int main(void)
         cmocka_unit_test(test_file),
         cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_bool),
+        cmocka_unit_test(test_debian_setup),
+        cmocka_unit_test(test_section_ppp_without_load),
+        cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_lac_password),
+        cmocka_unit_test(test_errors_name_file_line),
+        cmocka_unit_test(test_every_xl2tpd_key),
+        cmocka_unit_test(test_auth_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
