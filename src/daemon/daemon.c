@@ -11,50 +11,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "aaa/pool.h"
 #include "ctl/ctl_server.h"
+#include "daemon/dataplane.h"
+#include "daemon/lacclient.h"
+#include "daemon/lns.h"
+#include "daemon/sess.h"
 #include "lib/evloop.h"
 #include "lib/log.h"
+#include "net/netlink.h"
 #include "net/udp.h"
 
 #define RX_BATCHES_PER_WAKEUP 8 /* then let the other sockets and timers run */
 #define RX_BUF_SIZE           65536
-#define REDIAL_MAX_DELAY_S    600
-
-struct l2tpxd;
-
-struct l2tpxd_sock {
-    struct l2tpxd *d;
-    struct net_udp_sock s;
-};
-
-/* A [lac] section at run time. */
-struct l2tpxd_lac {
-    struct l2tpxd *d;
-    const struct cfg_section *sec;
-    struct l2tp_tunnel *tunnel;
-    unsigned redials; /* since the tunnel was last up */
-    struct lx_timer redial_timer;
-};
-
-struct l2tpxd {
-    const struct cfg *cfg;
-    const struct l2tpxd_opts *opts;
-    struct lx_ev *ev;
-    struct l2tp_engine *eng;
-    struct l2tpxd_sock socks[CFG_MAX_LISTEN];
-    unsigned n_socks;
-    struct net_udp_batch *batch;
-    struct lx_timer eng_timer, stop_timer;
-    struct ctl_server *ctl;
-    struct l2tpxd_lac *lacs;
-    unsigned n_lacs;
-    bool stopping;
-    uint32_t call_serial;
-    uint64_t tx_no_socket, data_dropped;
-    lx_ms_t started_ms;
-};
-
-static void rearm(struct l2tpxd *d);
 
 static const char *astr(const struct l2tp_addr *a, char *buf, size_t cap)
 {
@@ -63,7 +32,7 @@ static const char *astr(const struct l2tp_addr *a, char *buf, size_t cap)
 
 /* ---- engine -> network ---- */
 
-static struct l2tpxd_sock *pick_sock(struct l2tpxd *d, const struct l2tp_addr *local, int family)
+struct l2tpxd_sock *l2tpxd_pick_sock(struct l2tpxd *d, const struct l2tp_addr *local, int family)
 {
     struct l2tpxd_sock *wild = NULL;
     for (unsigned i = 0; i < d->n_socks; i++) {
@@ -88,7 +57,7 @@ static void eng_send(void *user, const struct l2tp_addr *local, const struct l2t
                      const uint8_t *pkt, size_t len)
 {
     struct l2tpxd *d = user;
-    struct l2tpxd_sock *s = pick_sock(d, local, peer->sa.sa_family);
+    struct l2tpxd_sock *s = l2tpxd_pick_sock(d, local, peer->sa.sa_family);
     if (s == NULL) {
         d->tx_no_socket++;
         char pb[64];
@@ -151,58 +120,127 @@ static const struct l2tp_tunnel_cfg *eng_accept_tunnel(void *user, const struct 
     return &sec->tunnel;
 }
 
+/* What a tunnel's user pointer is (see enum l2tpxd_owner_kind). */
+static struct l2tpxd_lacc *tunnel_lacc(struct l2tp_tunnel *t)
+{
+    enum l2tpxd_owner_kind *k = t ? l2tp_tunnel_get_user(t) : NULL;
+    return k && *k == L2TPXD_OWNER_LACC ? (struct l2tpxd_lacc *)k : NULL;
+}
+
+static struct l2tpxd_lns *tunnel_lns(struct l2tpxd *d, struct l2tp_tunnel *t)
+{
+    enum l2tpxd_owner_kind *k = t ? l2tp_tunnel_get_user(t) : NULL;
+    if (k && *k == L2TPXD_OWNER_LNS)
+        return (struct l2tpxd_lns *)k;
+    if (k)
+        return NULL;
+    struct l2tp_tunnel_info ti;
+    l2tp_tunnel_get_info(t, &ti);
+    return l2tpxd_lns_for_peer(d, &ti.peer);
+}
+
 static bool eng_accept_session(void *user, struct l2tp_session *s, const struct l2tp_call_params *p)
 {
     struct l2tpxd *d = user;
-    /* PPP arrives with the next issue: the call is answered and just stays up. */
-    return !d->stopping;
+    if (d->stopping)
+        return false;
+    struct l2tp_session_info si;
+    l2tp_session_get_info(s, &si);
+    struct l2tp_tunnel *t = l2tp_session_tunnel(s);
+    if (si.lac) {
+        /* An outgoing call (OCRQ) asks us, the LAC, to dial a user: we
+         * have no PPP users to dial (RFC 2661 §5.3). */
+        LX_LOG_RL(LX_LOG_NOTICE, "tunnel %u: refusing an outgoing call: no dial-out here",
+                  si.tunnel_local_id);
+        return false;
+    }
+    if (tunnel_lacc(t)) {
+        LX_LOG_RL(LX_LOG_NOTICE, "tunnel %u: refusing an incoming call on a [lac] tunnel",
+                  si.tunnel_local_id);
+        return false;
+    }
+    struct l2tpxd_lns *l = tunnel_lns(d, t);
+    if (l == NULL || !l->usable) {
+        LX_LOG_RL(LX_LOG_NOTICE, "tunnel %u: refusing a call: no usable [lns] section",
+                  si.tunnel_local_id);
+        return false;
+    }
+    return true;
 }
-
-static void lac_schedule_redial(struct l2tpxd_lac *l);
 
 static void eng_event(void *user, const struct l2tp_event *ev)
 {
+    struct l2tpxd *d = user;
     struct l2tp_tunnel_info ti;
     char pb[64];
     memset(&ti, 0, sizeof ti);
     if (ev->tunnel)
         l2tp_tunnel_get_info(ev->tunnel, &ti);
-    struct l2tpxd_lac *lac = ev->tunnel ? l2tp_tunnel_get_user(ev->tunnel) : NULL;
+    struct l2tpxd_lacc *lacc = tunnel_lacc(ev->tunnel);
     switch (ev->type) {
     case L2TP_EV_TUNNEL_UP:
         lx_notice("tunnel %u (peer %u) with %s '%s' established%s", ti.local_id, ti.peer_id,
                   astr(&ti.peer, pb, sizeof pb), ti.peer_host_name,
                   ti.authenticated ? " (authenticated)" : "");
-        if (lac)
-            lac->redials = 0;
+        if (lacc) {
+            l2tpxd_lacc_tunnel_up(lacc, ev->tunnel);
+        } else if (!ti.initiator && l2tp_tunnel_get_user(ev->tunnel) == NULL) {
+            struct l2tpxd_lns *l = l2tpxd_lns_for_peer(d, &ti.peer);
+            if (l)
+                l2tp_tunnel_set_user(ev->tunnel, l);
+        }
         break;
     case L2TP_EV_TUNNEL_DOWN:
         lx_notice("tunnel %u with %s closed by %s: result %u error %u%s%s", ti.local_id,
                   astr(&ti.peer, pb, sizeof pb), ev->local ? "us" : "peer", ev->result_code,
                   ev->error_code, ev->message[0] ? ": " : "", ev->message);
-        if (lac && lac->tunnel == ev->tunnel) {
-            lac->tunnel = NULL;
+        if (lacc)
+            l2tpxd_lacc_tunnel_down(lacc, ev->tunnel);
+        else if (ev->tunnel)
             l2tp_tunnel_set_user(ev->tunnel, NULL);
-            lac_schedule_redial(lac);
-        }
         break;
     case L2TP_EV_SESSION_UP: {
         struct l2tp_session_info si;
         l2tp_session_get_info(ev->session, &si);
-        lx_notice("session %u/%u (peer %u) established: %s %s call%s", si.tunnel_local_id,
-                  si.local_id, si.peer_id, si.lac ? "LAC" : "LNS",
-                  si.incoming ? "incoming" : "outgoing", si.seq ? ", sequenced" : "");
+        lx_info("session %u/%u (peer %u) established: %s %s call%s", si.tunnel_local_id,
+                si.local_id, si.peer_id, si.lac ? "LAC" : "LNS",
+                si.incoming ? "incoming" : "outgoing", si.seq ? ", sequenced" : "");
+        struct l2tpxd_sess *s = NULL;
+        if (lacc) {
+            s = l2tpxd_lacc_session_up(lacc, ev->session);
+        } else if (!si.lac) {
+            struct l2tpxd_lns *l = tunnel_lns(d, ev->tunnel);
+            if (l)
+                s = l2tpxd_lns_session_up(l, ev->session);
+        }
+        if (s == NULL && !d->stopping) {
+            /* No PPP for this call: hang it up (RFC 2661 §4.4.2 Result
+             * Code 4, temporary lack of facilities). */
+            lx_warn("session %u/%u: cannot run PPP on it; disconnecting", si.tunnel_local_id,
+                    si.local_id);
+            l2tp_session_close(d->eng, lx_ev_now(d->ev), ev->session, L2TP_CDN_NO_FACILITIES_TEMP,
+                               L2TP_ERR_NO_RESOURCES, "cannot start PPP");
+        }
         break;
     }
     case L2TP_EV_SESSION_DOWN: {
         struct l2tp_session_info si;
         l2tp_session_get_info(ev->session, &si);
-        lx_notice("session %u/%u closed by %s: result %u error %u%s%s", si.tunnel_local_id,
-                  si.local_id, ev->local ? "us" : "peer", ev->result_code, ev->error_code,
-                  ev->message[0] ? ": " : "", ev->message);
+        struct l2tpxd_sess *s = l2tp_session_get_user(ev->session);
+        if (s) {
+            l2tpxd_sess_lower_down(s, ev->local, ev->result_code, ev->error_code, ev->message);
+        } else {
+            lx_info("session %u/%u closed by %s: result %u error %u%s%s", si.tunnel_local_id,
+                    si.local_id, ev->local ? "us" : "peer", ev->result_code, ev->error_code,
+                    ev->message[0] ? ": " : "", ev->message);
+            if (lacc)
+                l2tpxd_lacc_session_down(lacc, ev->session);
+        }
         break;
     }
     case L2TP_EV_SESSION_SLI:
+        /* RFC 2661 §6.15: ACCMs matter to HDLC framing only; PPP over
+         * L2TP here is synchronous (no ACCM to apply). */
         lx_debug("tunnel %u: Set-Link-Info send ACCM %08x recv ACCM %08x", ti.local_id,
                  ev->accm_send, ev->accm_recv);
         break;
@@ -216,7 +254,12 @@ static void eng_event(void *user, const struct l2tp_event *ev)
 static void eng_data(void *user, struct l2tp_session *s, const uint8_t *frame, size_t len)
 {
     struct l2tpxd *d = user;
-    d->data_dropped++; /* no PPP yet */
+    struct l2tpxd_sess *ps = l2tp_session_get_user(s);
+    if (ps == NULL) {
+        d->data_dropped++;
+        return;
+    }
+    l2tpxd_sess_data(ps, frame, len);
 }
 
 static const struct l2tp_engine_ops eng_ops = {
@@ -237,7 +280,7 @@ static void check_stop(struct l2tpxd *d)
     }
 }
 
-static void rearm(struct l2tpxd *d)
+void l2tpxd_rearm(struct l2tpxd *d)
 {
     lx_ms_t next = l2tp_engine_next_timeout(d->eng);
     lx_ev_timer_set(d->ev, &d->eng_timer, next);
@@ -248,7 +291,7 @@ static void eng_timer_fired(void *arg, struct lx_timer *t)
 {
     struct l2tpxd *d = arg;
     l2tp_engine_timeout(d->eng, lx_ev_now(d->ev));
-    rearm(d);
+    l2tpxd_rearm(d);
 }
 
 static void stop_timer_fired(void *arg, struct lx_timer *t)
@@ -270,11 +313,14 @@ static void begin_shutdown(struct l2tpxd *d, int signo)
     }
     lx_notice("%s: sending StopCCN to every peer and shutting down", strsignal(signo));
     d->stopping = true;
-    for (unsigned i = 0; i < d->n_lacs; i++)
-        lx_ev_timer_cancel(d->ev, &d->lacs[i].redial_timer);
+    l2tpxd_lacc_stop(d);
+    /* RFC 1661 §5.5: a Terminate-Request on every PPP link, not waited
+     * for; StopCCN (which takes every call with it) follows at once. */
+    for (struct l2tpxd_sess *s = d->sessions; s; s = s->next)
+        l2tpxd_sess_terminate(s, "l2tpxd shutting down");
     l2tp_engine_shutdown(d->eng, lx_ev_update_now(d->ev));
     lx_ev_timer_in(d->ev, &d->stop_timer, L2TPXD_STOP_GRACE_MS);
-    rearm(d);
+    l2tpxd_rearm(d);
 }
 
 static void on_signal(void *arg, int signo)
@@ -286,7 +332,9 @@ static void on_signal(void *arg, int signo)
         begin_shutdown(d, signo);
         break;
     case SIGHUP:
-        lx_notice("SIGHUP: configuration reload is not implemented yet; ignored");
+        lx_notice("SIGHUP: re-reading the secrets files (the configuration itself is not "
+                  "reloaded)");
+        l2tpxd_lns_reload(d);
         break;
     default:
         break;
@@ -315,132 +363,33 @@ static void sock_readable(void *arg, int fd, unsigned events)
         if (n < NET_UDP_BATCH_MAX)
             break;
     }
-    rearm(d);
+    l2tpxd_rearm(d);
 }
 
-/* ---- [lac] dialing ---- */
+/* ---- data plane and netlink ---- */
 
-/* The address the kernel would send from towards peer: makes the tunnel's
- * local address concrete when the socket is bound to a wildcard. */
-static void route_source(const struct l2tp_addr *peer, struct l2tp_addr *local)
+static int dp_sock_fd(void *ctx, const struct l2tp_addr *local)
 {
-    int fd = socket(peer->sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return;
-    struct l2tp_addr src;
-    src.len = sizeof src.in6;
-    if (connect(fd, &peer->sa, peer->len) == 0 && getsockname(fd, &src.sa, &src.len) == 0 &&
-        src.sa.sa_family == local->sa.sa_family) {
-        uint16_t port = net_addr_port(local);
-        *local = src;
-        net_addr_set_port(local, port);
-    }
-    close(fd);
+    struct l2tpxd *d = ctx;
+    struct l2tpxd_sock *s = l2tpxd_pick_sock(d, local, local->sa.sa_family);
+    return s ? s->s.fd : -1;
 }
 
-static int resolve(struct l2tpxd *d, const struct cfg_section *sec, struct l2tp_addr *out)
+struct net_nl *l2tpxd_netlink(struct l2tpxd *d)
 {
-    if (net_addr_parse(sec->lns_host, sec->lns_port, out) == 0)
-        return 0;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM};
-    struct addrinfo *res = NULL;
-    int rc = getaddrinfo(sec->lns_host, NULL, &hints, &res);
-    if (rc != 0) {
-        lx_warn("[lac %s]: cannot resolve '%s': %s", sec->name, sec->lns_host, gai_strerror(rc));
-        return -1;
+    if (d->nl)
+        return d->nl;
+    struct net_nl *nl = calloc(1, sizeof *nl);
+    if (nl == NULL)
+        return NULL;
+    int rc = net_nl_open(nl);
+    if (rc < 0) {
+        lx_err("netlink: %s", strerror(-rc));
+        free(nl);
+        return NULL;
     }
-    int ret = -1;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
-            pick_sock(d, NULL, ai->ai_family) == NULL || ai->ai_addrlen > sizeof out->in6)
-            continue;
-        memset(out, 0, sizeof *out);
-        memcpy(&out->sa, ai->ai_addr, ai->ai_addrlen);
-        out->len = ai->ai_addrlen;
-        net_addr_set_port(out, sec->lns_port);
-        ret = 0;
-        break;
-    }
-    freeaddrinfo(res);
-    if (ret < 0)
-        lx_warn("[lac %s]: '%s' has no address we can reach from our sockets", sec->name,
-                sec->lns_host);
-    return ret;
-}
-
-static void lac_dial(struct l2tpxd_lac *l)
-{
-    struct l2tpxd *d = l->d;
-    const struct cfg_section *sec = l->sec;
-    char pb[64];
-    if (d->stopping || l->tunnel)
-        return;
-    struct l2tp_addr peer;
-    if (resolve(d, sec, &peer) < 0) {
-        lac_schedule_redial(l);
-        return;
-    }
-    struct l2tpxd_sock *s = pick_sock(d, NULL, peer.sa.sa_family);
-    if (s == NULL) {
-        lx_warn("[lac %s]: no %s socket to reach %s", sec->name,
-                peer.sa.sa_family == AF_INET ? "IPv4" : "IPv6", astr(&peer, pb, sizeof pb));
-        lac_schedule_redial(l);
-        return;
-    }
-    struct l2tp_addr local = s->s.bound;
-    if (s->s.wildcard)
-        route_source(&peer, &local);
-    lx_ms_t now = lx_ev_update_now(d->ev);
-    struct l2tp_tunnel *t = l2tp_tunnel_open(d->eng, now, &sec->tunnel, &local, &peer);
-    if (t == NULL) {
-        lx_warn("[lac %s]: cannot open a tunnel to %s (limits)", sec->name,
-                astr(&peer, pb, sizeof pb));
-        lac_schedule_redial(l);
-        return;
-    }
-    l->tunnel = t;
-    l2tp_tunnel_set_user(t, l);
-    lx_info("[lac %s]: opening tunnel to %s", sec->name, astr(&peer, pb, sizeof pb));
-    if (sec->autodial) {
-        struct l2tp_call_params p;
-        memset(&p, 0, sizeof p);
-        p.call_serial = ++d->call_serial;
-        p.bearer_type = L2TP_BEARER_DIGITAL;
-        p.framing_type = L2TP_FRAMING_SYNC;
-        p.tx_connect_speed = 10000000;
-        p.rx_connect_speed = 10000000;
-        p.seq_required = sec->tunnel.seq_required;
-        if (l2tp_session_incoming_call(d->eng, now, t, &p) == NULL)
-            lx_warn("[lac %s]: cannot place the call (limits)", sec->name);
-    }
-    rearm(d);
-}
-
-static void redial_fired(void *arg, struct lx_timer *t)
-{
-    lac_dial(arg);
-}
-
-static void lac_schedule_redial(struct l2tpxd_lac *l)
-{
-    struct l2tpxd *d = l->d;
-    const struct cfg_section *sec = l->sec;
-    if (d->stopping || !sec->redial)
-        return;
-    if (sec->max_redials && l->redials >= sec->max_redials) {
-        lx_warn("[lac %s]: giving up after %u redials", sec->name, l->redials);
-        return;
-    }
-    /* Back off: timeout, 2x, 4x ... up to 16x (and 10 minutes), so a dead
-     * LNS does not see a steady stream of SCCRQs. */
-    unsigned shift = l->redials < 4 ? l->redials : 4;
-    uint64_t delay = (uint64_t)sec->redial_timeout_s << shift;
-    if (delay > REDIAL_MAX_DELAY_S)
-        delay =
-            sec->redial_timeout_s > REDIAL_MAX_DELAY_S ? sec->redial_timeout_s : REDIAL_MAX_DELAY_S;
-    l->redials++;
-    lx_info("[lac %s]: redial %u in %llu s", sec->name, l->redials, (unsigned long long)delay);
-    lx_ev_timer_in(d->ev, &l->redial_timer, delay * 1000u);
+    d->nl = nl;
+    return nl;
 }
 
 /* ---- control socket ---- */
@@ -475,18 +424,74 @@ static void ctl_add_stats(void *user, struct json_object *st)
     ADD("udp_tx_errors", sum.tx_errors + d->tx_no_socket);
     ADD("data_dropped_no_ppp", d->data_dropped);
     ADD("uptime_s", (lx_ev_update_now(d->ev) - d->started_ms) / 1000u);
+    ADD("ppp_sessions", d->n_sessions);
+    ADD("ppp_sessions_started", d->sess_started);
+    ADD("ppp_sessions_closed", d->sess_closed);
+    ADD("ppp_auth_ok", d->auth_ok);
+    ADD("ppp_auth_failed", d->auth_failed);
+    ADD("pool_exhausted", d->addr_exhausted);
+    if (d->pools) {
+        size_t used = 0, size = 0;
+        for (size_t i = 0; i < aaa_pool_count(d->pools); i++) {
+            struct aaa_pool_stats ps;
+            aaa_pool_get_stats(aaa_pool_at(d->pools, i), &ps);
+            used += ps.used;
+            size += ps.size;
+        }
+        ADD("pool_used", used);
+        ADD("pool_size", size);
+    }
+    if (d->dp) {
+        struct l2tpxd_dp_stats ds;
+        l2tpxd_dp_get_stats(d->dp, &ds);
+        ADD("tun_rx_pkts", ds.tun_rx_pkts);
+        ADD("tun_rx_bytes", ds.tun_rx_bytes);
+        ADD("tun_rx_no_dest", ds.tun_rx_no_dest);
+        ADD("tun_rx_too_big", ds.tun_rx_too_big);
+        ADD("tun_rx_errors", ds.tun_rx_errors);
+        ADD("tun_tx_pkts", ds.tun_tx_pkts);
+        ADD("tun_tx_bytes", ds.tun_tx_bytes);
+        ADD("tun_tx_errors", ds.tun_tx_errors);
+        ADD("dp_udp_tx_pkts", ds.udp_tx_pkts);
+        ADD("dp_udp_tx_batches", ds.udp_tx_batches);
+        ADD("dp_udp_tx_errors", ds.udp_tx_errors);
+        ADD("mss_clamped", ds.mss_clamped);
+    }
 #undef ADD
+}
+
+static void ctl_add_session(void *user, struct l2tp_session *s, struct json_object *obj)
+{
+    struct l2tpxd_sess *ps = l2tp_session_get_user(s);
+    if (ps)
+        l2tpxd_sess_json(ps, obj);
+}
+
+static void ctl_add_tunnel(void *user, struct l2tp_tunnel *t, struct json_object *obj)
+{
+    struct l2tpxd *d = user;
+    struct l2tpxd_lacc *c = tunnel_lacc(t);
+    struct l2tpxd_lns *l = c ? NULL : tunnel_lns(d, t);
+    if (c) {
+        json_object_object_add(obj, "role", json_object_new_string("lac"));
+        json_object_object_add(obj, "section", json_object_new_string(c->sec->name));
+    } else if (l) {
+        json_object_object_add(obj, "role", json_object_new_string("lns"));
+        json_object_object_add(obj, "section", json_object_new_string(l->sec->name));
+    }
 }
 
 static void ctl_changed(void *user)
 {
-    rearm(user);
+    l2tpxd_rearm(user);
 }
 
 static const struct ctl_ops ctl_ops_impl = {
     .engine = ctl_engine,
     .add_stats = ctl_add_stats,
     .changed = ctl_changed,
+    .add_session = ctl_add_session,
+    .add_tunnel = ctl_add_tunnel,
 };
 
 /* ---- start and stop ---- */
@@ -541,14 +546,21 @@ static void cleanup(struct l2tpxd *d)
 {
     if (d->ctl)
         ctl_server_free(d->ctl);
+    /* Sessions whose tunnels did not finish closing: PPP down, routes,
+     * addresses and TUNs released (the engine forgets them silently). */
+    while (d->sessions)
+        l2tpxd_sess_lower_down(d->sessions, true, L2TP_CDN_ADMIN, L2TP_ERR_NONE, "l2tpxd exiting");
     /* The engine first: freeing it may still report tunnels going down,
-     * and those point back at the [lac] state. */
+     * and those point back at the [lac] / [lns] state. */
     if (d->eng)
         l2tp_engine_free(d->eng);
-    if (d->lacs) {
-        for (unsigned i = 0; i < d->n_lacs; i++)
-            lx_ev_timer_cancel(d->ev, &d->lacs[i].redial_timer);
-        free(d->lacs);
+    l2tpxd_lacc_teardown(d);
+    l2tpxd_lns_teardown(d);
+    if (d->dp)
+        l2tpxd_dp_free(d->dp);
+    if (d->nl) {
+        net_nl_close(d->nl);
+        free(d->nl);
     }
     for (unsigned i = 0; i < d->n_socks; i++) {
         lx_ev_del_fd(d->ev, d->socks[i].s.fd);
@@ -611,29 +623,17 @@ int l2tpxd_run(const struct cfg *cfg, const struct l2tpxd_opts *opts)
         pid_written = true;
     }
 
-    for (unsigned i = 0; i < cfg->n_sections; i++)
-        d.n_lacs += cfg->sections[i].kind == CFG_LAC;
-    if (d.n_lacs) {
-        d.lacs = calloc(d.n_lacs, sizeof *d.lacs);
-        if (d.lacs == NULL) {
-            lx_err("out of memory");
-            goto out;
-        }
-        unsigned k = 0;
-        for (unsigned i = 0; i < cfg->n_sections; i++) {
-            if (cfg->sections[i].kind != CFG_LAC)
-                continue;
-            struct l2tpxd_lac *l = &d.lacs[k++];
-            l->d = &d;
-            l->sec = &cfg->sections[i];
-            lx_timer_init(&l->redial_timer, redial_fired, l);
-        }
+    static const struct l2tpxd_dp_ops dp_ops = {.sock_fd = dp_sock_fd};
+    d.dp = l2tpxd_dp_new(d.ev, &dp_ops, &d);
+    if (d.dp == NULL) {
+        lx_err("cannot create the data plane");
+        goto out;
     }
+    if (l2tpxd_lns_setup(&d) < 0 || l2tpxd_lacc_setup(&d) < 0)
+        goto out;
     lx_notice("l2tpxd started (control socket %s)", cpath);
-    for (unsigned i = 0; i < d.n_lacs; i++)
-        if (d.lacs[i].sec->autodial)
-            lac_dial(&d.lacs[i]);
-    rearm(&d);
+    l2tpxd_lacc_start(&d);
+    l2tpxd_rearm(&d);
 
     if (lx_ev_run(d.ev) < 0)
         goto out;

@@ -1,0 +1,100 @@
+/* One PPP session glued to one L2TP session (RFC 2661 §2: the L2TP session
+ * carries the PPP frames of one call).
+ *
+ *   L2TP data message in -> l2tpxd_sess_data() -> ppp_link_input()
+ *   PPP frame out        -> l2tp_session_send_data()
+ *   PPP IPv4/IPv6 in     -> l2tpxd_dp_to_tun() (the data plane)
+ *   TUN -> user          -> the data plane, by the embedded dest
+ *
+ * Both roles: the LNS authenticates the peer and hands out addresses
+ * (lns.c), the LAC client authenticates itself and owns a TUN
+ * (lacclient.c). One lx_timer per session follows ppp_link_next_timeout()
+ * and the idle / session time limits.
+ *
+ * Teardown has one path: the L2TP session goes (CDN either way, tunnel
+ * down, shutdown) -> SESSION_DOWN -> l2tpxd_sess_lower_down() -> PPP Dead,
+ * routes and addresses released, freed. A PPP link that dies by itself
+ * asks for the CDN (l2tpxd_sess_close()), which comes back the same way. */
+#ifndef L2TPX_DAEMON_SESS_H
+#define L2TPX_DAEMON_SESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aaa/aaa.h"
+#include "daemon/daemon.h"
+#include "daemon/dataplane.h"
+#include "ppp/link.h"
+
+struct json_object;
+struct aaa_pool;
+
+struct l2tpxd_sess {
+    struct l2tpxd *d;
+    struct l2tpxd_sess *next, *prev;
+    struct l2tp_session *ls; /* NULL once the L2TP session is gone */
+    uint16_t tid, sid;       /* our IDs, for logs */
+    enum ppp_link_role role;
+    struct l2tpxd_lns *lns;   /* PPP_LINK_AUTHENTICATOR */
+    struct l2tpxd_lacc *lacc; /* PPP_LINK_PEER */
+    struct ppp_link *link;
+    struct lx_timer timer;
+    struct l2tpxd_dp_dest dest;
+    struct l2tpxd_tun *tun; /* where its packets go: the shared LNS TUN or its own */
+    uint16_t link_mru;      /* our MRU (PPP payload that fits the outer path) */
+
+    /* LNS: authentication and the address held for the peer. */
+    aaa_handle_t aaa;
+    struct aaa_pool *pool;  /* pool_ip came from this pool */
+    uint32_t pool_ip;       /* host order; 0 = none */
+    uint32_t claimed_ip;    /* static address claimed set-wide; 0 = none */
+    uint32_t local_pool_ip; /* our end, from `local ip range`; 0 = none */
+    bool local_addr_added;  /* local_pool_ip is on the shared TUN */
+    bool route4, route6;    /* registered with the data plane */
+    uint32_t route4_ip;     /* host order */
+    uint8_t route6_addr[16];
+
+    char user[PPP_AUTH_NAME_MAX + 1]; /* authenticated name ("" before) */
+    enum ppp_auth_method auth_method;
+
+    /* Life (pppd idle / maxconnect, RADIUS Session-/Idle-Timeout). */
+    lx_ms_t created_ms, net_up_ms;
+    uint32_t idle_timeout_s, session_timeout_s;
+    lx_ms_t idle_deadline, session_deadline; /* LX_MS_NEVER = none */
+    uint64_t idle_mark;                      /* packets seen at the last check */
+    lx_ms_t idle_last_ms;                    /* when activity was last seen */
+    uint16_t mss_cfg;                        /* cfg_ppp_resolved.mss_clamp */
+
+    /* Teardown requested by PPP (done from the timer, outside callbacks). */
+    bool closing;
+    uint16_t cdn_result, cdn_error;
+    char cdn_msg[96];
+    bool failure_logged;
+};
+
+/* Creates the PPP session for an established L2TP session and opens the
+ * link (RFC 1661 §3.2: lower layer up). NULL on error (logged; the caller
+ * closes the L2TP session). The session's user pointer is set. */
+struct l2tpxd_sess *l2tpxd_sess_new(struct l2tpxd *d, struct l2tp_session *ls,
+                                    const struct ppp_link_cfg *lcfg,
+                                    const struct cfg_ppp_resolved *res, struct l2tpxd_lns *lns,
+                                    struct l2tpxd_lacc *lacc);
+/* A data message's payload (one PPP frame). */
+void l2tpxd_sess_data(struct l2tpxd_sess *s, const uint8_t *frame, size_t len);
+/* The L2TP session is gone (SESSION_DOWN): PPP lower down, cleanup, free.
+ * result/error/msg describe why (for the log). */
+void l2tpxd_sess_lower_down(struct l2tpxd_sess *s, bool local, uint16_t result, uint16_t error,
+                            const char *msg);
+/* Asks for the session to end with a CDN of this Result/Error Code
+ * (RFC 2661 §4.4.2); done from the session's timer, never re-entrantly. */
+void l2tpxd_sess_close(struct l2tpxd_sess *s, uint16_t result, uint16_t error, const char *msg);
+/* Shutdown: LCP Terminate-Request (RFC 1661 §5.5) without waiting for it. */
+void l2tpxd_sess_terminate(struct l2tpxd_sess *s, const char *reason);
+/* The AAA answer (lns.c calls this once per submitted request). */
+void l2tpxd_sess_auth_verdict(struct l2tpxd_sess *s, const struct ppp_auth_verdict *v);
+/* Counts data-plane activity as seen by the idle timer. */
+uint64_t l2tpxd_sess_activity(const struct l2tpxd_sess *s);
+/* The ctl add_session hook fields (see ctl_server.h). */
+void l2tpxd_sess_json(struct l2tpxd_sess *s, struct json_object *obj);
+
+#endif
