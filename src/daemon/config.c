@@ -1149,6 +1149,15 @@ static int build_pppopts(const struct cfg_section *s, const char *conf, struct l
         if (pp->require_chap &&
             cmdline(o, conf, key_at(s, "require chap"), "require-chap", NULL, err, errlen) < 0)
             return -1;
+    } else if (lns) {
+        /* xl2tpd passes nothing here and leaves the choice to pppd's default,
+         * which depends on the host's routes. An operator who writes
+         * `require authentication = no` means it: pass "noauth" (an `auth`
+         * in the pppoptfile, read later, still wins, as with pppd). Without
+         * the key the LNS keeps requiring authentication. */
+        unsigned ln = key_at(s, "require authentication") | key_at(s, "require auth");
+        if (ln && cmdline(o, conf, ln, "noauth", NULL, err, errlen) < 0)
+            return -1;
     }
     if (pp->name[0] && cmdline(o, conf, key_at(s, "name"), "name", pp->name, err, errlen) < 0)
         return -1;
