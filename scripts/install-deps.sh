@@ -12,7 +12,7 @@ PKGS=(
   libclang-rt-14-dev llvm
   nettle-dev libinih-dev libjson-c-dev libmnl-dev libcmocka-dev
   python3-pytest python3-scapy
-  iproute2 nftables tshark xl2tpd iperf3 freeradius freeradius-utils
+  iproute2 iputils-ping nftables tshark xl2tpd iperf3 freeradius freeradius-utils
   procps psmisc util-linux
 )
 

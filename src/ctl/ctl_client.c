@@ -252,7 +252,10 @@ static void print_session_table(FILE *out, struct json_object *arr)
         uptime_cell(o, up, sizeof up);
         ctl_fmt_bytes((uint64_t)jint(o, "rx_bytes"), rx, sizeof rx);
         ctl_fmt_bytes((uint64_t)jint(o, "tx_bytes"), tx, sizeof tx);
-        const char *addr = jstr(o, "ipv4_peer");
+        /* The user's address: the peer's on an LNS, our own on a LAC client. */
+        const char *role = jstr(o, "role");
+        const char *addr =
+            role != NULL && strcmp(role, "lac") == 0 ? jstr(o, "ipv4_local") : jstr(o, "ipv4_peer");
         if (addr == NULL)
             addr = jstr(o, "ip");
         if (addr == NULL)
