@@ -241,13 +241,22 @@ def test_disconnect_session_then_tunnel(env):
     assert cdn.result == 3, f"CDN result {cdn.result_codes}, want 3 (administrative)"
     wait_until(lambda: not lns.sessions() and not lac.sessions(), timeout=5,
                what="session gone on both sides")
-    # The tunnel survives a session disconnect.
-    assert [t["local_id"] for t in lns.tunnels()] == [lt["local_id"]]
-    assert lns.tunnels()[0]["state"] == "established"
+    # The LAC client placed that one call; with the call gone (and no
+    # redial) it closes its now empty tunnel: StopCCN result 1.
+    wait_until(lambda: any(p.msg == "StopCCN" for p in cap.control(src=lac_ip)), timeout=5,
+               what="StopCCN from the LAC client for its empty tunnel")
+    assert first(cap, "StopCCN", lac_ip).result == 1
+    lns.wait_no_tunnels(timeout=10)
+    lac.wait_no_tunnels(timeout=10)
+    # A fresh tunnel (the client restarted), then disconnect-tunnel on the LNS.
+    assert lac.stop() == 0
+    lac.start()
+    lt, ct, ls, cs = assert_established_pair(lns, lac, lns_ip, lac_ip)
+    n_stop_before = sum(1 for p in cap.control(src=lns_ip) if p.msg == "StopCCN")
     lns.ctl.run("disconnect-tunnel", lt["local_id"])
-    wait_until(lambda: any(p.msg == "StopCCN" for p in cap.control(src=lns_ip)), timeout=5,
-               what="StopCCN from the LNS")
-    stop = first(cap, "StopCCN", lns_ip)
+    wait_until(lambda: sum(1 for p in cap.control(src=lns_ip) if p.msg == "StopCCN")
+               > n_stop_before, timeout=5, what="StopCCN from the LNS")
+    stop = [p for p in cap.control(src=lns_ip) if p.msg == "StopCCN"][n_stop_before]
     assert stop.tunnel == ct["local_id"], stop
     assert stop.result == 1, f"StopCCN result {stop.result_codes}, want 1 (general request)"
     lns.wait_no_tunnels(timeout=10)

@@ -193,7 +193,11 @@ def lns_config(listen=None, secret=None, challenge=False, hidden=False, hostname
     if debug:
         g["debug"] = True
     g.update(global_extra or {})
-    lns = {"hostname": hostname, "challenge": challenge, "hidden bit": hidden}
+    lns = {"hostname": hostname, "challenge": challenge, "hidden bit": hidden,
+           # PPP: these control-plane tests only need the session to stay up,
+           # so the LNS asks for no authentication and hands out addresses.
+           "require authentication": False,
+           "ip range": "10.250.0.10-10.250.0.250", "local ip": "10.250.0.1"}
     if secret is not None:
         lns["secret"] = secret
     lns.update(lns_extra or {})
