@@ -85,32 +85,49 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
     if ninja -C build-fuzz; then
         mapfile -t targets < <(find build-fuzz/tests/fuzz -type f -name 'fuzz_*' -perm -u+x | sort)
         if [ ${#targets[@]} -eq 0 ]; then die_step "fuzz targets (none built)"; fi
-        pids=()
-        for t in "${targets[@]}"; do
+        # Two at a time: one per core, so each really gets its 60 s of CPU.
+        run_fuzz() { # TARGET
+            local t=$1 name seeds work
             name=$(basename "$t")
             seeds=$(dirname "${t/build-fuzz\//}")/corpus
             work=build-fuzz/corpus-run/$name
             rm -rf "$work"
             mkdir -p "$work"
             [ -d "$seeds" ] && cp -a "$seeds"/. "$work"/
-            (
-                cd build-fuzz
-                "$top/$t" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
-                    -artifact_prefix="$top/build-fuzz/$name-" "$top/$work" \
-                    >"$top/build-fuzz/$name.log" 2>&1
-            ) &
-            pids+=("$!:$name")
-        done
-        for pn in "${pids[@]}"; do
-            if wait "${pn%%:*}"; then
-                echo "fuzz ${pn#*:}: no finding ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' \
-                    "build-fuzz/${pn#*:}.log" | awk '{print $2}') runs)"
+            (cd build-fuzz && "$top/$t" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
+                -artifact_prefix="$top/build-fuzz/$name-" "$top/$work" \
+                >"$top/build-fuzz/$name.log" 2>&1)
+        }
+        fuzz_report() { # NAME STATUS
+            if [ "$2" = 0 ]; then
+                echo "fuzz $1: no finding in ${fuzz_seconds} s ($(grep -m1 -o \
+                    'stat::number_of_executed_units: *[0-9]*' "build-fuzz/$1.log" \
+                    | awk '{print $2}') runs)"
                 count 1 0 "fuzz"
             else
-                echo "!! fuzz ${pn#*:}: FINDING, see build-fuzz/${pn#*:}.log"
-                tail -40 "build-fuzz/${pn#*:}.log"
-                count 0 1 "fuzz ${pn#*:}"
+                echo "!! fuzz $1: FINDING, see build-fuzz/$1.log"
+                tail -40 "build-fuzz/$1.log"
+                count 0 1 "fuzz $1"
             fi
+        }
+        i=0
+        while [ $i -lt ${#targets[@]} ]; do
+            a=${targets[$i]}
+            run_fuzz "$a" &
+            pa=$!
+            pb=
+            if [ $((i + 1)) -lt ${#targets[@]} ]; then
+                b=${targets[$((i + 1))]}
+                run_fuzz "$b" &
+                pb=$!
+            fi
+            rc=0; wait "$pa" || rc=$?
+            fuzz_report "$(basename "$a")" "$rc"
+            if [ -n "$pb" ]; then
+                rc=0; wait "$pb" || rc=$?
+                fuzz_report "$(basename "$b")" "$rc"
+            fi
+            i=$((i + 2))
         done
     else
         die_step "build (fuzz)"
