@@ -79,9 +79,9 @@ struct l2tpxd_tun {
 
 /* One packet of a batch, ready to send. */
 struct dp_out {
-    uint8_t *start; /* L2TP header */
-    size_t len;     /* datagram length */
-    const struct l2tp_addr *peer;
+    uint8_t *start;               /* L2TP header */
+    size_t len;                   /* datagram length */
+    const struct l2tp_addr *peer; /* NULL: fd is connected */
     struct l2tpxd_dp_dest *dest;
     size_t ip_len;
     int fd;
@@ -249,8 +249,8 @@ static void flush_group(struct l2tpxd_dp *dp, int fd, unsigned m)
         struct msghdr *h = &dp->msgs[k].msg_hdr;
         dp->iov[k].iov_base = o->start;
         dp->iov[k].iov_len = o->len;
-        h->msg_name = (void *)&o->peer->sa;
-        h->msg_namelen = o->peer->len;
+        h->msg_name = o->peer ? (void *)&o->peer->sa : NULL;
+        h->msg_namelen = o->peer ? o->peer->len : 0;
         h->msg_iov = &dp->iov[k];
         h->msg_iovlen = 1;
         if (o->cmsg >= 0) {
@@ -298,8 +298,9 @@ static void flush_group(struct l2tpxd_dp *dp, int fd, unsigned m)
 static void tx_batch(struct l2tpxd_dp *dp, struct l2tpxd_tun *t, unsigned n)
 {
     unsigned nq = 0, ncm = 0;
-    const struct l2tp_addr *last_local = NULL;
+    const struct l2tp_addr *last_peer = NULL;
     int last_fd = -1, last_cm = -1;
+    bool last_conn = false;
     struct l2tpxd_dp_stats *st = &dp->st;
 
     for (unsigned i = 0; i < n; i++) {
@@ -356,14 +357,18 @@ static void tx_batch(struct l2tpxd_dp *dp, struct l2tpxd_tun *t, unsigned n)
             continue;
         }
         /* Same tunnel as the previous packet (the engine hands out the
-         * tunnel's own address object): same socket and pktinfo. */
-        if (local != last_local) {
-            last_local = local;
-            last_fd = dp->ops.sock_fd(dp->ctx, local);
+         * tunnel's own address objects): same socket and pktinfo. */
+        if (peer != last_peer) {
+            last_peer = peer;
             last_cm = -1;
-            if (last_fd >= 0 && !addr_is_any(local)) {
-                dp->cmlen[ncm] = build_pktinfo(&dp->cm[ncm], local);
-                last_cm = (int)ncm++;
+            last_fd = dp->ops.tunnel_fd ? dp->ops.tunnel_fd(dp->ctx, local, peer) : -1;
+            last_conn = last_fd >= 0;
+            if (!last_conn) {
+                last_fd = dp->ops.sock_fd(dp->ctx, local);
+                if (last_fd >= 0 && !addr_is_any(local)) {
+                    dp->cmlen[ncm] = build_pktinfo(&dp->cm[ncm], local);
+                    last_cm = (int)ncm++;
+                }
             }
         }
         if (last_fd < 0) {
@@ -379,7 +384,7 @@ static void tx_batch(struct l2tpxd_dp *dp, struct l2tpxd_tun *t, unsigned n)
         struct dp_out *o = &dp->out[nq++];
         o->start = start;
         o->len = hl + pl + len;
-        o->peer = peer;
+        o->peer = last_conn ? NULL : peer;
         o->dest = d;
         o->ip_len = len;
         o->fd = last_fd;

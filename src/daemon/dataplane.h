@@ -57,6 +57,14 @@ struct l2tpxd_dp_ops {
     /* The UDP socket fd to send from for a tunnel whose local address is
      * `local` (the daemon's pick-socket rule); -1 if none. */
     int (*sock_fd)(void *ctx, const struct l2tp_addr *local);
+    /* Optional (NULL = not used): a UDP socket *connected* to `peer` and
+     * bound to `local` for this tunnel, or -1 to fall back to sock_fd.
+     * Datagrams on a connected socket go without a destination address or
+     * pktinfo, which spares the kernel a route lookup per datagram
+     * (docs/BENCHMARKS.md: ~0.3 us of ~3.5 us per packet). The daemon
+     * must read such sockets itself: the kernel delivers the peer's
+     * datagrams to the connected socket, not to the listening one. */
+    int (*tunnel_fd)(void *ctx, const struct l2tp_addr *local, const struct l2tp_addr *peer);
     /* No callback for packets read from a TUN: on a LAC-client TUN
      * (l2tpxd_tun_opts.single_dest) every packet goes to its one dest
      * without a hash lookup, on the shared TUN to the dest found by
