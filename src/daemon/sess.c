@@ -444,6 +444,27 @@ void l2tpxd_sess_data(struct l2tpxd_sess *s, const uint8_t *frame, size_t len)
 {
     if (s->closing)
         return;
+    /* Fast path: an IPv4/IPv6 packet whose NCP is Opened goes straight to
+     * the TUN. RFC 1662 §3.2 address/control (ff 03) and RFC 1661 §6.5
+     * compressed (odd, one-octet) protocol fields are accepted, as on the
+     * slow path. Everything else (LCP, auth, NCPs) goes through the link,
+     * whose timers may then move. */
+    size_t off = len >= 2 && frame[0] == 0xff && frame[1] == 0x03 ? 2 : 0;
+    uint16_t proto = 0;
+    if (off < len && (frame[off] & 1u)) {
+        proto = frame[off];
+        off += 1;
+    } else if (off + 2 <= len) {
+        proto = (uint16_t)(frame[off] << 8 | frame[off + 1]);
+        off += 2;
+    }
+    if (s->tun != NULL && ((proto == PPP_PROTO_IPV4 && s->dest.ppp_hdr_len != 0) ||
+                           (proto == PPP_PROTO_IPV6 && s->dest.ppp_hdr6_len != 0))) {
+        /* The frame lies in the daemon's writable receive buffer: the MSS
+         * is clamped in place. */
+        l2tpxd_dp_to_tun(s->d->dp, s->tun, &s->dest, (uint8_t *)frame + off, len - off);
+        return;
+    }
     ppp_link_input(s->link, lx_ev_now(s->d->ev), frame, len);
     sess_rearm(s);
 }

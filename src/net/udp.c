@@ -145,10 +145,15 @@ int net_udp_open(struct net_udp_sock *s, const struct l2tp_addr *addr)
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0)
             goto fail;
     }
-    /* Bursts of control messages from many peers: best effort. */
-    int sz = 1 << 20;
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
-    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    /* This socket carries every session's data: a deep receive queue
+     * rides out the moments the daemon is not scheduled (other processes,
+     * control work) instead of dropping. As root, *BUFFORCE goes past
+     * net.core.rmem_max; otherwise take what the sysctl allows. */
+    int sz = NET_UDP_SOCKBUF;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
     if (bind(fd, &addr->sa, addr->len) < 0)
         goto fail;
     s->bound.len = sizeof s->bound.in6;

@@ -10,6 +10,9 @@
 #ifndef L2TPX_NET_UDP_H
 #define L2TPX_NET_UDP_H
 
+/* Socket receive and send buffers, bytes. */
+#define NET_UDP_SOCKBUF (4 << 20)
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
