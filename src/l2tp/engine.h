@@ -35,35 +35,35 @@ const char *l2tp_addr_str(const struct l2tp_addr *a, char *buf, size_t cap);
 
 /* Per-tunnel settings: what an [lns NAME] or [lac NAME] section says. */
 struct l2tp_tunnel_cfg {
-    char host_name[128];        /* our Host Name AVP */
-    char vendor_name[64];       /* our Vendor Name AVP ("" = none) */
-    uint8_t secret[128];        /* shared tunnel secret */
-    size_t secret_len;          /* 0 = none */
-    bool auth_required;         /* send a Challenge and require the peer's Response;
-                                   if the peer challenges us we answer whenever we have
-                                   a secret */
-    bool hide_avps;             /* hide the AVPs §4.4 allows (needs a secret) */
-    uint16_t rws;               /* our Receive Window Size (default 16) */
-    unsigned max_retries;       /* default 5 */
-    uint32_t rto_initial_ms;    /* default 1000 */
-    uint32_t rto_max_ms;        /* default 8000 */
-    uint32_t hello_ms;          /* default 60000, 0 = off */
-    uint32_t framing_cap;       /* default sync|async */
-    uint32_t bearer_cap;        /* default 0 */
-    bool seq_required;          /* ask the peer to sequence data (§5.4) */
-    bool data_len_bit;          /* send data messages with the L bit */
-    unsigned max_sessions;      /* per tunnel, default 65535 */
-    const void *profile;        /* opaque pointer back to the config section */
+    char host_name[128];     /* our Host Name AVP */
+    char vendor_name[64];    /* our Vendor Name AVP ("" = none) */
+    uint8_t secret[128];     /* shared tunnel secret */
+    size_t secret_len;       /* 0 = none */
+    bool auth_required;      /* send a Challenge and require the peer's Response;
+                                if the peer challenges us we answer whenever we have
+                                a secret */
+    bool hide_avps;          /* hide the AVPs §4.4 allows (needs a secret) */
+    uint16_t rws;            /* our Receive Window Size (default 16) */
+    unsigned max_retries;    /* default 5 */
+    uint32_t rto_initial_ms; /* default 1000 */
+    uint32_t rto_max_ms;     /* default 8000 */
+    uint32_t hello_ms;       /* default 60000, 0 = off */
+    uint32_t framing_cap;    /* default sync|async */
+    uint32_t bearer_cap;     /* default 0 */
+    bool seq_required;       /* ask the peer to sequence data (§5.4) */
+    bool data_len_bit;       /* send data messages with the L bit */
+    unsigned max_sessions;   /* per tunnel, default 65535 */
+    const void *profile;     /* opaque pointer back to the config section */
 };
 
 void l2tp_tunnel_cfg_defaults(struct l2tp_tunnel_cfg *cfg);
 
 struct l2tp_engine_cfg {
-    unsigned max_tunnels;             /* default 4096 */
-    unsigned max_halfopen;            /* tunnels not yet established, all peers (default 256) */
-    unsigned max_halfopen_per_peer;   /* same, per peer IP address (default 8) */
-    uint32_t session_setup_timeout_ms;/* ICRQ/OCRQ without completion (default 30000) */
-    uint32_t tunnel_setup_timeout_ms; /* SCCRQ without SCCCN (default 30000) */
+    unsigned max_tunnels;              /* default 4096 */
+    unsigned max_halfopen;             /* tunnels not yet established, all peers (default 256) */
+    unsigned max_halfopen_per_peer;    /* same, per peer IP address (default 8) */
+    uint32_t session_setup_timeout_ms; /* ICRQ/OCRQ without completion (default 30000) */
+    uint32_t tunnel_setup_timeout_ms;  /* SCCRQ without SCCCN (default 30000) */
 };
 
 void l2tp_engine_cfg_defaults(struct l2tp_engine_cfg *cfg);
@@ -74,10 +74,10 @@ struct l2tp_session;
 
 enum l2tp_tunnel_state {
     L2TP_TUNNEL_IDLE,
-    L2TP_TUNNEL_WAIT_CTL_REPLY,  /* sent SCCRQ */
-    L2TP_TUNNEL_WAIT_CTL_CONN,   /* sent SCCRP */
+    L2TP_TUNNEL_WAIT_CTL_REPLY, /* sent SCCRQ */
+    L2TP_TUNNEL_WAIT_CTL_CONN,  /* sent SCCRP */
     L2TP_TUNNEL_ESTABLISHED,
-    L2TP_TUNNEL_CLOSING,         /* StopCCN sent or received: holding for retransmits (§5.7) */
+    L2TP_TUNNEL_CLOSING, /* StopCCN sent or received: holding for retransmits (§5.7) */
     L2TP_TUNNEL_CLOSED,
 };
 
@@ -109,7 +109,7 @@ struct l2tp_call_params {
     char private_group_id[64];
     bool seq_required;
     /* RFC 2661 §4.4.5 proxy LCP and authentication (LAC -> LNS, ICCN) */
-    uint16_t proxy_auth_type;   /* 0 = none given */
+    uint16_t proxy_auth_type; /* 0 = none given */
     char proxy_auth_name[64];
     uint8_t proxy_auth_challenge[64];
     size_t proxy_auth_challenge_len;
@@ -125,24 +125,24 @@ struct l2tp_call_params {
 };
 
 enum l2tp_event_type {
-    L2TP_EV_TUNNEL_UP,        /* control connection established */
-    L2TP_EV_TUNNEL_DOWN,      /* tunnel gone (after StopCCN either way, or peer dead) */
-    L2TP_EV_SESSION_UP,       /* call established: data may flow */
-    L2TP_EV_SESSION_DOWN,     /* CDN sent or received, or the tunnel went */
-    L2TP_EV_SESSION_SLI,      /* Set-Link-Info received: new ACCM */
-    L2TP_EV_SESSION_WEN,      /* WAN-Error-Notify received */
+    L2TP_EV_TUNNEL_UP,    /* control connection established */
+    L2TP_EV_TUNNEL_DOWN,  /* tunnel gone (after StopCCN either way, or peer dead) */
+    L2TP_EV_SESSION_UP,   /* call established: data may flow */
+    L2TP_EV_SESSION_DOWN, /* CDN sent or received, or the tunnel went */
+    L2TP_EV_SESSION_SLI,  /* Set-Link-Info received: new ACCM */
+    L2TP_EV_SESSION_WEN,  /* WAN-Error-Notify received */
 };
 
 struct l2tp_event {
     enum l2tp_event_type type;
     struct l2tp_tunnel *tunnel;
-    struct l2tp_session *session;     /* for session events */
-    bool local;                       /* we initiated the teardown */
-    uint16_t result_code, error_code; /* for *_DOWN */
-    char message[128];                /* Error Message, if any */
+    struct l2tp_session *session;        /* for session events */
+    bool local;                          /* we initiated the teardown */
+    uint16_t result_code, error_code;    /* for *_DOWN */
+    char message[128];                   /* Error Message, if any */
     const struct l2tp_call_params *call; /* SESSION_UP */
-    uint32_t accm_send, accm_recv;    /* SESSION_SLI */
-    uint32_t call_errors[6];          /* SESSION_WEN */
+    uint32_t accm_send, accm_recv;       /* SESSION_SLI */
+    uint32_t call_errors[6];             /* SESSION_WEN */
 };
 
 struct l2tp_engine_ops {
@@ -200,8 +200,8 @@ void l2tp_session_outgoing_answered(struct l2tp_engine *e, lx_ms_t now, struct l
                                     const struct l2tp_call_params *p);
 
 /* CDN with Result/Error Code; SESSION_DOWN follows at once. */
-void l2tp_session_close(struct l2tp_engine *e, lx_ms_t now, struct l2tp_session *s,
-                        uint16_t result, uint16_t error, const char *msg);
+void l2tp_session_close(struct l2tp_engine *e, lx_ms_t now, struct l2tp_session *s, uint16_t result,
+                        uint16_t error, const char *msg);
 
 /* LNS -> LAC: Set-Link-Info (§6.15). LAC -> LNS: WAN-Error-Notify (§6.14). */
 int l2tp_session_send_sli(struct l2tp_engine *e, lx_ms_t now, struct l2tp_session *s,
@@ -244,7 +244,7 @@ struct l2tp_tunnel_info {
     unsigned n_sessions;
     lx_ms_t created_ms, established_ms;
     bool initiator;
-    bool authenticated;               /* challenge exchange done both ways asked */
+    bool authenticated; /* challenge exchange done both ways asked */
     uint64_t rx_ctrl, tx_ctrl, retransmits;
     /* Data messages; bytes count whole L2TP messages (header + PPP frame). */
     uint64_t rx_data_pkts, tx_data_pkts, rx_data_bytes, tx_data_bytes;
@@ -254,12 +254,12 @@ struct l2tp_session_info {
     uint16_t local_id, peer_id;
     uint16_t tunnel_local_id;
     enum l2tp_session_state state;
-    bool lac;                          /* we are the LAC end of this call */
-    bool incoming;                     /* incoming call (ICRQ) vs outgoing (OCRQ) */
-    bool seq;                          /* data sequencing in use */
+    bool lac;      /* we are the LAC end of this call */
+    bool incoming; /* incoming call (ICRQ) vs outgoing (OCRQ) */
+    bool seq;      /* data sequencing in use */
     lx_ms_t created_ms, established_ms;
     uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes; /* bytes: L2TP header + PPP frame */
-    uint64_t rx_seq_drops;             /* late or duplicate sequenced data */
+    uint64_t rx_seq_drops;                         /* late or duplicate sequenced data */
 };
 
 void l2tp_tunnel_get_info(const struct l2tp_tunnel *t, struct l2tp_tunnel_info *info);
@@ -275,17 +275,16 @@ struct l2tp_tunnel *l2tp_engine_find_tunnel(const struct l2tp_engine *e, uint16_
 struct l2tp_session *l2tp_tunnel_find_session(const struct l2tp_tunnel *t, uint16_t local_id);
 
 /* Iteration: fn returns false to stop. Do not close inside the callback. */
-void l2tp_engine_foreach_tunnel(struct l2tp_engine *e,
-                                bool (*fn)(void *arg, struct l2tp_tunnel *t), void *arg);
+void l2tp_engine_foreach_tunnel(struct l2tp_engine *e, bool (*fn)(void *arg, struct l2tp_tunnel *t),
+                                void *arg);
 void l2tp_tunnel_foreach_session(struct l2tp_tunnel *t,
                                  bool (*fn)(void *arg, struct l2tp_session *s), void *arg);
 
 /* Counters of everything dropped or refused, by reason (hostile input). */
 struct l2tp_engine_stats {
     uint64_t rx_datagrams, rx_bad_header, rx_bad_version, rx_bad_avp, rx_unknown_tunnel,
-        rx_unknown_session, rx_halfopen_refused, rx_tunnel_limit, rx_auth_failed,
-        rx_fsm_errors, rx_data_dropped, tunnels_opened, tunnels_closed, sessions_opened,
-        sessions_closed;
+        rx_unknown_session, rx_halfopen_refused, rx_tunnel_limit, rx_auth_failed, rx_fsm_errors,
+        rx_data_dropped, tunnels_opened, tunnels_closed, sessions_opened, sessions_closed;
     unsigned tunnels, halfopen, sessions;
 };
 void l2tp_engine_get_stats(const struct l2tp_engine *e, struct l2tp_engine_stats *st);

@@ -7,22 +7,22 @@
 #include <stdint.h>
 
 /* First-octet flag bits (RFC 2661 §3.1). */
-#define L2TP_HDR_T 0x8000u
-#define L2TP_HDR_L 0x4000u
-#define L2TP_HDR_S 0x0800u
-#define L2TP_HDR_O 0x0200u
-#define L2TP_HDR_P 0x0100u
+#define L2TP_HDR_T        0x8000u
+#define L2TP_HDR_L        0x4000u
+#define L2TP_HDR_S        0x0800u
+#define L2TP_HDR_O        0x0200u
+#define L2TP_HDR_P        0x0100u
 #define L2TP_HDR_VER_MASK 0x000fu
 
 struct l2tp_hdr {
-    uint16_t flags_ver;   /* first 16 bits as received */
+    uint16_t flags_ver; /* first 16 bits as received */
     uint8_t ver;
-    bool is_ctrl;         /* T */
-    bool has_len;         /* L */
-    bool has_seq;         /* S */
-    bool has_off;         /* O */
-    bool prio;            /* P */
-    uint16_t length;      /* only if has_len */
+    bool is_ctrl;    /* T */
+    bool has_len;    /* L */
+    bool has_seq;    /* S */
+    bool has_off;    /* O */
+    bool prio;       /* P */
+    uint16_t length; /* only if has_len */
     uint16_t tunnel_id;
     uint16_t session_id;
     uint16_t ns, nr;      /* only if has_seq */
@@ -52,9 +52,9 @@ size_t l2tp_hdr_encode_ctrl(uint8_t *out, size_t cap, uint16_t tunnel_id, uint16
                             uint16_t ns, uint16_t nr, size_t body_len);
 
 struct l2tp_data_hdr_opts {
-    bool with_len;     /* L bit */
-    bool with_seq;     /* S bit: Ns/Nr present (§5.4) */
-    bool with_off;     /* O bit with Offset Size 0 */
+    bool with_len; /* L bit */
+    bool with_seq; /* S bit: Ns/Nr present (§5.4) */
+    bool with_off; /* O bit with Offset Size 0 */
     uint16_t ns, nr;
 };
 

@@ -4,9 +4,9 @@
 
 #include <stdint.h>
 
-#define L2TP_PORT        1701
-#define L2TP_VERSION     2
-#define L2TP_MAX_PACKET  65535
+#define L2TP_PORT         1701
+#define L2TP_VERSION      2
+#define L2TP_MAX_PACKET   65535
 #define L2TP_CTRL_HDR_LEN 12
 
 /* RFC 2661 §3.2: Message Type AVP values. */
@@ -114,8 +114,8 @@ enum l2tp_error_code {
 };
 
 /* RFC 2661 §4.4.3 Framing / Bearer Capabilities bits. */
-#define L2TP_FRAMING_SYNC  0x00000001u
-#define L2TP_FRAMING_ASYNC 0x00000002u
+#define L2TP_FRAMING_SYNC   0x00000001u
+#define L2TP_FRAMING_ASYNC  0x00000002u
 #define L2TP_BEARER_DIGITAL 0x00000001u
 #define L2TP_BEARER_ANALOG  0x00000002u
 

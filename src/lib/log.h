@@ -47,21 +47,21 @@ struct lx_ratelimit {
  * when a new window opens after suppression). */
 bool lx_ratelimit_ok(struct lx_ratelimit *rl, unsigned burst);
 
-#define LX_LOG_RL(level, ...)                                                                      \
-    do {                                                                                           \
-        static struct lx_ratelimit lx_rl_;                                                         \
-        if (lx_log_enabled(level) && lx_ratelimit_ok(&lx_rl_, 5))                                  \
-            lx_log(level, __VA_ARGS__);                                                            \
+#define LX_LOG_RL(level, ...)                                     \
+    do {                                                          \
+        static struct lx_ratelimit lx_rl_;                        \
+        if (lx_log_enabled(level) && lx_ratelimit_ok(&lx_rl_, 5)) \
+            lx_log(level, __VA_ARGS__);                           \
     } while (0)
 
 #define lx_err(...)    lx_log(LX_LOG_ERR, __VA_ARGS__)
 #define lx_warn(...)   lx_log(LX_LOG_WARN, __VA_ARGS__)
 #define lx_notice(...) lx_log(LX_LOG_NOTICE, __VA_ARGS__)
 #define lx_info(...)   lx_log(LX_LOG_INFO, __VA_ARGS__)
-#define lx_debug(...)                                                                              \
-    do {                                                                                           \
-        if (lx_log_enabled(LX_LOG_DEBUG))                                                          \
-            lx_log(LX_LOG_DEBUG, __VA_ARGS__);                                                     \
+#define lx_debug(...)                          \
+    do {                                       \
+        if (lx_log_enabled(LX_LOG_DEBUG))      \
+            lx_log(LX_LOG_DEBUG, __VA_ARGS__); \
     } while (0)
 
 #endif

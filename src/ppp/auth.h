@@ -49,19 +49,19 @@ struct ppp_auth_request {
     size_t password_len;
     /* CHAP-MD5 / MS-CHAP: the challenge we sent and what came back */
     uint8_t chap_id;
-    uint8_t challenge[64];          /* MS-CHAPv2: 16-byte Authenticator Challenge */
+    uint8_t challenge[64]; /* MS-CHAPv2: 16-byte Authenticator Challenge */
     size_t challenge_len;
-    uint8_t response[64];           /* CHAP-MD5: 16-byte MD5; MS-CHAPv1/v2: 49-byte Response */
+    uint8_t response[64]; /* CHAP-MD5: 16-byte MD5; MS-CHAPv1/v2: 49-byte Response */
     size_t response_len;
 };
 
 /* Attributes a backend returns with an accept (RADIUS-ready). 0 = unset. */
 struct ppp_auth_attrs {
-    uint32_t framed_ip;             /* host order IPv4 for the peer */
+    uint32_t framed_ip; /* host order IPv4 for the peer */
     uint32_t framed_netmask;
     uint32_t dns[2], nbns[2];
     char framed_pool[32];
-    uint64_t ipv6_ifid;             /* interface identifier for IPv6CP */
+    uint64_t ipv6_ifid; /* interface identifier for IPv6CP */
     uint32_t session_timeout_s;
     uint32_t idle_timeout_s;
     uint32_t rate_limit_kbps;
@@ -71,7 +71,7 @@ struct ppp_auth_attrs {
 struct ppp_auth_verdict {
     bool accept;
     struct ppp_auth_attrs attrs;
-    char message[128];              /* PAP/CHAP Success or Failure message text */
+    char message[128]; /* PAP/CHAP Success or Failure message text */
     /* MS-CHAPv2: the backend computes the 42-char "S=..." authenticator
      * response (it alone knows the password); MS-CHAPv1/v2 failure: the
      * error code (RFC 2759 §6, e.g. 691 E=691 R=0). */
@@ -103,18 +103,18 @@ void ppp_auth_check_password(const struct ppp_auth_request *req, const char *pas
 
 struct ppp_authr_cfg {
     enum ppp_auth_method method;
-    char our_name[64];              /* CHAP Name we send */
-    uint32_t timeout_ms;            /* retransmit Challenge / wait for Request (default 3000) */
-    unsigned max_tries;             /* challenges / PAP requests before giving up (default 10) */
-    uint32_t rechallenge_ms;        /* CHAP periodic re-challenge, 0 = off */
+    char our_name[64];       /* CHAP Name we send */
+    uint32_t timeout_ms;     /* retransmit Challenge / wait for Request (default 3000) */
+    unsigned max_tries;      /* challenges / PAP requests before giving up (default 10) */
+    uint32_t rechallenge_ms; /* CHAP periodic re-challenge, 0 = off */
 };
 
 struct ppp_authp_cfg {
     enum ppp_auth_method method;
     char user[PPP_AUTH_NAME_MAX + 1];
     char password[PPP_AUTH_NAME_MAX + 1];
-    uint32_t timeout_ms;            /* PAP retransmit / overall wait (default 3000) */
-    unsigned max_tries;             /* default 10 */
+    uint32_t timeout_ms; /* PAP retransmit / overall wait (default 3000) */
+    unsigned max_tries;  /* default 10 */
 };
 
 struct ppp_authr;

@@ -28,11 +28,11 @@ enum ppp_code {
     PPP_ECHOREQ = 9,
     PPP_ECHOREP = 10,
     PPP_DISCREQ = 11,
-    PPP_IDENT = 12,    /* RFC 1570 */
-    PPP_TIMEREM = 13,  /* RFC 1570 */
+    PPP_IDENT = 12,   /* RFC 1570 */
+    PPP_TIMEREM = 13, /* RFC 1570 */
 };
 
-#define PPP_HDR_LEN 4      /* code, identifier, length */
+#define PPP_HDR_LEN   4    /* code, identifier, length */
 #define PPP_MAX_FRAME 1600 /* largest frame we build (MRU 1500 + headroom) */
 
 #endif
