@@ -49,6 +49,19 @@ meson_counts() { # LOGFILE LABEL
     count "$ok" "$fail" "$2"
 }
 
+note "format (clang-format, the repository's .clang-format)"
+unformatted=()
+while IFS= read -r f; do
+    clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || unformatted+=("$f")
+done < <(git ls-files '*.c' '*.h' 2>/dev/null || find src tests bench -name '*.[ch]')
+if [ ${#unformatted[@]} -eq 0 ]; then
+    echo "all C sources formatted"
+    count 1 0 "format"
+else
+    printf '!! not clang-formatted: %s\n' "${unformatted[@]}"
+    count 0 1 "format"
+fi
+
 note "build (gcc)"
 if [ -d build ]; then meson setup --reconfigure build >/dev/null; else meson setup build; fi
 if ninja -C build; then

@@ -14,53 +14,6 @@ static struct ppp_lcp *lcp_of(struct ppp_fsm *f)
     return f->pctx;
 }
 
-size_t ppp_lcp_auth_to_opt(enum ppp_auth_method m, uint8_t out[3])
-{
-    switch (m) {
-    case PPP_AUTH_PAP:
-        lx_put_u16(out, PPP_PROTO_PAP);
-        return 2;
-    case PPP_AUTH_CHAP_MD5:
-        lx_put_u16(out, PPP_PROTO_CHAP);
-        out[2] = PPP_CHAP_ALG_MD5;
-        return 3;
-    case PPP_AUTH_MSCHAP_V1:
-        lx_put_u16(out, PPP_PROTO_CHAP);
-        out[2] = PPP_CHAP_ALG_MSCHAPV1;
-        return 3;
-    case PPP_AUTH_MSCHAP_V2:
-        lx_put_u16(out, PPP_PROTO_CHAP);
-        out[2] = PPP_CHAP_ALG_MSCHAPV2;
-        return 3;
-    default:
-        return 0;
-    }
-}
-
-enum ppp_auth_method ppp_lcp_auth_from_opt(const uint8_t *data, size_t len)
-{
-    if (len < 2)
-        return PPP_AUTH_NONE;
-    uint16_t proto = lx_get_u16(data);
-    /* RFC 1334 §3.2: PAP's option has no data beyond the protocol. */
-    if (proto == PPP_PROTO_PAP && len == 2)
-        return PPP_AUTH_PAP;
-    /* RFC 1994 §3: CHAP carries exactly one Algorithm octet. */
-    if (proto == PPP_PROTO_CHAP && len == 3) {
-        switch (data[2]) {
-        case PPP_CHAP_ALG_MD5:
-            return PPP_AUTH_CHAP_MD5;
-        case PPP_CHAP_ALG_MSCHAPV1:
-            return PPP_AUTH_MSCHAP_V1;
-        case PPP_CHAP_ALG_MSCHAPV2:
-            return PPP_AUTH_MSCHAP_V2;
-        default:
-            break;
-        }
-    }
-    return PPP_AUTH_NONE;
-}
-
 static bool auth_in(const enum ppp_auth_method *list, enum ppp_auth_method m)
 {
     for (size_t i = 0; i < PPP_LCP_AUTH_LIST && list[i] != PPP_AUTH_NONE; i++)
@@ -130,7 +83,7 @@ static void lcp_build_req(struct ppp_fsm *f, struct lx_wr *w)
         ppp_fsm_opt_put_u32(w, PPP_LCP_OPT_ACCM, l->want.accm_v);
     if (l->want.auth) {
         uint8_t a[3];
-        size_t n = ppp_lcp_auth_to_opt(l->want.auth_v, a);
+        size_t n = ppp_auth_method_to_option(l->want.auth_v, a);
         ppp_fsm_opt_put(w, PPP_LCP_OPT_AUTH, a, n);
     }
     if (l->want.magic)
@@ -200,7 +153,7 @@ static bool lcp_nak(struct ppp_fsm *f, const uint8_t *opts, size_t len)
         case PPP_LCP_OPT_AUTH:
             if (l->want.auth) {
                 l->want.auth_v = try.auth_v;
-                auth_next(l, ppp_lcp_auth_from_opt(o.data, o.len));
+                auth_next(l, ppp_auth_method_from_option(o.data, o.len));
                 try.auth_v = l->want.auth_v;
             }
             break;
@@ -311,7 +264,7 @@ static uint8_t lcp_req(struct ppp_fsm *f, const uint8_t *opts, size_t len, struc
             break;
         case PPP_LCP_OPT_AUTH: {
             /* The peer wants to authenticate us (§6.2). */
-            enum ppp_auth_method m = ppp_lcp_auth_from_opt(o.data, o.len);
+            enum ppp_auth_method m = ppp_auth_method_from_option(o.data, o.len);
             if (m != PPP_AUTH_NONE && auth_in(l->cfg.auth_allow, m)) {
                 his.auth = true;
                 his.auth_v = m;
@@ -319,7 +272,7 @@ static uint8_t lcp_req(struct ppp_fsm *f, const uint8_t *opts, size_t len, struc
                 rej = true;
             } else {
                 uint8_t a[3];
-                size_t n = ppp_lcp_auth_to_opt(l->cfg.auth_allow[0], a);
+                size_t n = ppp_auth_method_to_option(l->cfg.auth_allow[0], a);
                 ppp_fsm_opt_put(&nak, o.type, a, n);
             }
             break;

@@ -113,9 +113,7 @@ void ppp_lcp_send_protrej(struct ppp_lcp *l, uint16_t proto, const uint8_t *info
 /* The MRU of the peer: largest information field we may send. */
 uint16_t ppp_lcp_peer_mru(const struct ppp_lcp *l);
 
-/* Authentication-Protocol option data <-> method (RFC 1334 §3, RFC 1994
- * §3, RFC 2433, RFC 2759). 0 on an unknown method / NONE. */
-size_t ppp_lcp_auth_to_opt(enum ppp_auth_method m, uint8_t out[3]);
-enum ppp_auth_method ppp_lcp_auth_from_opt(const uint8_t *data, size_t len);
+/* Authentication-Protocol option data <-> method: ppp_auth_method_to_option()
+ * and ppp_auth_method_from_option() in ppp/auth.h. */
 
 #endif
