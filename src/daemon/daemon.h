@@ -47,6 +47,9 @@ struct l2tpxd_sock {
     struct net_udp_sock s;
 };
 
+/* The established tunnels' connected UDP sockets (daemon.c). */
+struct l2tpxd_ctab;
+
 struct l2tpxd {
     const struct cfg *cfg;
     const struct l2tpxd_opts *opts;
@@ -54,6 +57,7 @@ struct l2tpxd {
     struct l2tp_engine *eng;
     struct l2tpxd_sock socks[CFG_MAX_LISTEN];
     unsigned n_socks;
+    struct l2tpxd_ctab *ctab; /* NULL: connected sockets not in use */
     struct net_udp_batch *batch;
     struct lx_timer eng_timer, stop_timer;
     struct ctl_server *ctl;
@@ -62,6 +66,7 @@ struct l2tpxd {
     struct l2tpxd_lns *lns; /* one per [lns] section */
     unsigned n_lns;
     struct l2tpxd_tun *lns_tun; /* the one TUN every LNS session shares */
+    uint64_t lns_ifid;          /* its IPv6 interface identifier, used by every LNS session */
     struct aaa_pool_set *pools; /* every [lns] section's pools (never overlap) */
     struct l2tpxd_lacc *laccs;  /* one per [lac] section */
     unsigned n_laccs;

@@ -12,6 +12,7 @@
 #include "daemon/dataplane.h"
 #include "daemon/sess.h"
 #include "lib/log.h"
+#include "lib/rand.h"
 #include "net/mtu.h"
 #include "net/netlink.h"
 #include "ppp/ppp.h"
@@ -309,6 +310,8 @@ struct l2tpxd_sess *l2tpxd_lns_session_up(struct l2tpxd_lns *l, struct l2tp_sess
     struct ppp_link_cfg lcfg = l->lcfg;
     if (lip)
         lcfg.local_ip = lip;
+    if (lcfg.ifid == 0)
+        lcfg.ifid = l->d->lns_ifid; /* the shared TUN's fe80::<ifid> */
     /* Without authentication there is no verdict to carry the address:
      * it is taken from the pools now and offered by IPCP (RFC 1332 §3.3). */
     struct aaa_pool *pp = NULL;
@@ -479,6 +482,16 @@ int l2tpxd_lns_setup(struct l2tpxd *d)
     o.mtu = (uint16_t)mtu;
     for (unsigned i = 0; i < d->n_lns && o.local_ip4 == 0; i++)
         o.local_ip4 = d->lns[i].res.local_ip;
+    /* RFC 5072 §4.1: one random interface identifier for the LNS end. Every
+     * session offers it in IPv6CP, so the peer's packets for fe80::<it>
+     * reach the one TUN that carries it (a collision with a peer's id is
+     * Nak'd per session as §4.1 says). The u/l bit is cleared: not a
+     * globally unique EUI-64 (RFC 4291 §2.5.1). */
+    do {
+        lx_random_bytes(&d->lns_ifid, sizeof d->lns_ifid);
+        d->lns_ifid &= ~(UINT64_C(0x02) << 56);
+    } while (d->lns_ifid == 0);
+    o.local_ifid = d->lns_ifid;
     d->lns_tun = l2tpxd_dp_tun_open(d->dp, &o);
     if (d->lns_tun == NULL) {
         lx_err("cannot create the LNS TUN device '%s'", o.name);
