@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package l2tpx needs to build, run and test.
-# Safe to run repeatedly. Debian's xl2tpd and freeradius would start their
-# services on install and grab UDP 1701/1812 in the root namespace; a
+# Safe to run repeatedly. Debian's xl2tpd (and later freeradius) would start their
+# services on install and grab UDP 1701 (1812) in the root namespace; a
 # temporary policy-rc.d forbids that (the tests start their own instances
 # inside network namespaces).
 set -euo pipefail
@@ -12,7 +12,7 @@ PKGS=(
   libclang-rt-14-dev llvm
   nettle-dev libinih-dev libjson-c-dev libmnl-dev libcmocka-dev
   python3-pytest python3-scapy
-  iproute2 iputils-ping nftables tshark xl2tpd iperf3 freeradius freeradius-utils
+  iproute2 iputils-ping nftables tshark xl2tpd iperf3
   procps psmisc util-linux
 )
 
