@@ -11,8 +11,8 @@ PKGS=(
   build-essential meson ninja-build pkg-config clang clang-format
   libclang-rt-14-dev llvm
   nettle-dev libinih-dev libjson-c-dev libmnl-dev libcmocka-dev
-  python3-pytest python3-scapy
-  iproute2 iputils-ping nftables tshark xl2tpd iperf3
+  python3-pytest
+  iproute2 iputils-ping tshark xl2tpd iperf3
   procps psmisc util-linux
 )
 
