@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "daemon/sess.h"
 #include "lib/evloop.h"
 #include "lib/log.h"
+#include "lib/rand.h"
 #include "net/netlink.h"
 #include "net/udp.h"
 
@@ -70,6 +72,266 @@ static void eng_send(void *user, const struct l2tp_addr *local, const struct l2t
         char pb[64];
         LX_LOG_RL(LX_LOG_WARN, "send to %s: %s", astr(peer, pb, sizeof pb), strerror(-rc));
     }
+}
+
+/* ---- connected sockets, one per established tunnel ----
+ *
+ * The data plane's TUN -> UDP direction sends on a socket connected to the
+ * tunnel's peer: no destination address and no IP_PKTINFO per datagram,
+ * and the kernel keeps the route (docs/BENCHMARKS.md: the route lookup per
+ * datagram was ~0.24 us of ~4 us per packet on the listening socket). The
+ * kernel then delivers that peer's datagrams (exact 4-tuple) to the
+ * connected socket, so it is read like the listening ones (sock_readable:
+ * recvmmsg batch -> l2tp_engine_input with each datagram's own addresses).
+ * Control messages keep leaving from the listening sockets (eng_send).
+ *
+ * Tunnels with the same 4-tuple share one socket (refs). Which tunnels
+ * hold a reference: one bit per tunnel local id, so TUNNEL_DOWN of a
+ * tunnel whose socket could not be opened releases nothing. A released
+ * socket is not closed inside the engine callback (the receive loop may
+ * be reading it right then) but by a timer, after its queue is drained. */
+#define CSOCK_BUCKETS 1024 /* power of two */
+#define CSOCK_RESERVE 256  /* fds (RLIMIT_NOFILE) left for everything else */
+
+struct l2tpxd_csock {
+    struct l2tpxd_sock base;   /* first: sock_readable's argument */
+    struct l2tpxd_csock *next; /* hash chain, then the reap list */
+    struct l2tp_addr local, peer;
+    unsigned refs; /* tunnels sending on it */
+};
+
+struct l2tpxd_ctab {
+    struct l2tpxd_csock *b[CSOCK_BUCKETS];
+    uint64_t held[65536 / 64]; /* tunnel local ids holding a reference */
+    struct l2tpxd_csock *reap; /* released: drain, close, free */
+    struct lx_timer reap_timer;
+    uint32_t seed;
+    unsigned open, max;
+    uint64_t opened, failed;
+    struct net_udp_stats closed_st; /* of the sockets closed so far */
+};
+
+static void sock_readable(void *arg, int fd, unsigned events);
+
+static bool addr_key_eq(const struct l2tp_addr *a, const struct l2tp_addr *b)
+{
+    if (a->sa.sa_family != b->sa.sa_family)
+        return false;
+    if (a->sa.sa_family == AF_INET)
+        return a->in4.sin_port == b->in4.sin_port &&
+               a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
+    return a->in6.sin6_port == b->in6.sin6_port && a->in6.sin6_scope_id == b->in6.sin6_scope_id &&
+           memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof a->in6.sin6_addr) == 0;
+}
+
+static uint32_t mix32(uint32_t h, uint32_t v)
+{
+    h ^= v;
+    h *= 0x9e3779b1u;
+    return h ^ (h >> 15);
+}
+
+/* Seeded: peers choose their addresses and ports. */
+static unsigned csock_bucket(const struct l2tpxd_ctab *t, const struct l2tp_addr *local,
+                             const struct l2tp_addr *peer)
+{
+    uint32_t h = t->seed, w[4];
+    if (peer->sa.sa_family == AF_INET) {
+        h = mix32(h, peer->in4.sin_addr.s_addr);
+        h = mix32(h, (uint32_t)peer->in4.sin_port << 16 ^ local->in4.sin_port);
+        h = mix32(h, local->in4.sin_addr.s_addr);
+    } else {
+        memcpy(w, &peer->in6.sin6_addr, sizeof w);
+        for (int i = 0; i < 4; i++)
+            h = mix32(h, w[i]);
+        h = mix32(h, (uint32_t)peer->in6.sin6_port << 16 ^ local->in6.sin6_port);
+        memcpy(w, &local->in6.sin6_addr, sizeof w);
+        h = mix32(h, w[2] ^ w[3]);
+    }
+    return h & (CSOCK_BUCKETS - 1);
+}
+
+static struct l2tpxd_csock *csock_find(const struct l2tpxd_ctab *t, const struct l2tp_addr *local,
+                                       const struct l2tp_addr *peer)
+{
+    for (struct l2tpxd_csock *c = t->b[csock_bucket(t, local, peer)]; c; c = c->next)
+        if (addr_key_eq(&c->peer, peer) && addr_key_eq(&c->local, local))
+            return c;
+    return NULL;
+}
+
+static bool csock_held(const struct l2tpxd_ctab *t, uint16_t id)
+{
+    return (t->held[id / 64] >> (id % 64)) & 1u;
+}
+
+static void csock_set_held(struct l2tpxd_ctab *t, uint16_t id, bool on)
+{
+    if (on)
+        t->held[id / 64] |= (uint64_t)1 << (id % 64);
+    else
+        t->held[id / 64] &= ~((uint64_t)1 << (id % 64));
+}
+
+static void csock_close(struct l2tpxd *d, struct l2tpxd_csock *c)
+{
+    struct l2tpxd_ctab *t = d->ctab;
+    const struct net_udp_stats *s = &c->base.s.st;
+    t->closed_st.rx_pkts += s->rx_pkts;
+    t->closed_st.rx_bytes += s->rx_bytes;
+    t->closed_st.rx_errors += s->rx_errors;
+    t->closed_st.rx_truncated += s->rx_truncated;
+    t->closed_st.rx_icmp += s->rx_icmp;
+    t->closed_st.tx_pkts += s->tx_pkts;
+    t->closed_st.tx_bytes += s->tx_bytes;
+    t->closed_st.tx_errors += s->tx_errors;
+    lx_ev_del_fd(d->ev, c->base.s.fd);
+    net_udp_close(&c->base.s);
+    t->open--;
+    free(c);
+}
+
+/* Drains the released sockets into the engine (a peer's last
+ * acknowledgements may be queued there; from now on the kernel hands
+ * them to the listening socket) and closes them. */
+static void csock_reap(void *arg, struct lx_timer *tm)
+{
+    struct l2tpxd *d = arg;
+    struct l2tpxd_ctab *t = d->ctab;
+    struct l2tpxd_csock *list = t->reap;
+    t->reap = NULL;
+    while (list) {
+        struct l2tpxd_csock *c = list;
+        list = c->next;
+        sock_readable(&c->base, c->base.s.fd, LX_EV_READ);
+        csock_close(d, c);
+    }
+    l2tpxd_rearm(d);
+    (void)tm;
+}
+
+static void csock_tunnel_up(struct l2tpxd *d, const struct l2tp_tunnel_info *ti)
+{
+    struct l2tpxd_ctab *t = d->ctab;
+    char lb[64], pb[64];
+    if (t == NULL || csock_held(t, ti->local_id))
+        return;
+    /* A tunnel whose local address is unknown (wildcard) keeps the
+     * listening socket and its per-datagram source address. */
+    if (net_addr_is_any(&ti->local) || net_addr_port(&ti->local) == 0)
+        return;
+    struct l2tpxd_csock *c = csock_find(t, &ti->local, &ti->peer);
+    if (c) {
+        c->refs++;
+        csock_set_held(t, ti->local_id, true);
+        return;
+    }
+    if (t->open >= t->max) {
+        t->failed++;
+        LX_LOG_RL(LX_LOG_WARN,
+                  "tunnel %u: %u connected sockets open (the limit for RLIMIT_NOFILE): "
+                  "its data goes through the listening socket",
+                  ti->local_id, t->open);
+        return;
+    }
+    c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        t->failed++;
+        return;
+    }
+    c->base.d = d;
+    c->local = ti->local;
+    c->peer = ti->peer;
+    int rc = net_udp_open_connected(&c->base.s, &ti->local, &ti->peer);
+    if (rc == 0) {
+        rc = lx_ev_add_fd(d->ev, c->base.s.fd, LX_EV_READ, sock_readable, &c->base);
+        if (rc < 0)
+            net_udp_close(&c->base.s);
+    }
+    if (rc < 0) {
+        t->failed++;
+        LX_LOG_RL(LX_LOG_WARN,
+                  "tunnel %u: no connected socket %s -> %s (%s): its data goes through the "
+                  "listening socket",
+                  ti->local_id, astr(&ti->local, lb, sizeof lb), astr(&ti->peer, pb, sizeof pb),
+                  strerror(-rc));
+        free(c);
+        return;
+    }
+    c->refs = 1;
+    unsigned b = csock_bucket(t, &c->local, &c->peer);
+    c->next = t->b[b];
+    t->b[b] = c;
+    t->open++;
+    t->opened++;
+    csock_set_held(t, ti->local_id, true);
+    lx_debug("tunnel %u: connected socket %s -> %s", ti->local_id, astr(&ti->local, lb, sizeof lb),
+             astr(&ti->peer, pb, sizeof pb));
+}
+
+static void csock_tunnel_down(struct l2tpxd *d, const struct l2tp_tunnel_info *ti)
+{
+    struct l2tpxd_ctab *t = d->ctab;
+    if (t == NULL || !csock_held(t, ti->local_id))
+        return;
+    csock_set_held(t, ti->local_id, false);
+    unsigned b = csock_bucket(t, &ti->local, &ti->peer);
+    struct l2tpxd_csock **pp = &t->b[b];
+    while (*pp && !(addr_key_eq(&(*pp)->peer, &ti->peer) && addr_key_eq(&(*pp)->local, &ti->local)))
+        pp = &(*pp)->next;
+    struct l2tpxd_csock *c = *pp;
+    if (c == NULL || --c->refs > 0)
+        return;
+    /* Out of the table at once (the data plane no longer finds it); the
+     * fd goes later, outside the engine's callbacks. */
+    *pp = c->next;
+    c->next = t->reap;
+    t->reap = c;
+    lx_ev_timer_set(d->ev, &t->reap_timer, lx_ev_now(d->ev));
+}
+
+static int csock_setup(struct l2tpxd *d)
+{
+    struct l2tpxd_ctab *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return -ENOMEM;
+    lx_random_bytes(&t->seed, sizeof t->seed);
+    lx_timer_init(&t->reap_timer, csock_reap, d);
+    /* One fd per tunnel: leave room for TUNs, control connections and
+     * the listening sockets; past the limit tunnels use the listening
+     * socket (slower, never refused). */
+    struct rlimit rl;
+    rlim_t lim = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        lim = rl.rlim_cur;
+    if (lim == RLIM_INFINITY || lim > 65536 + CSOCK_RESERVE)
+        lim = 65536 + CSOCK_RESERVE;
+    t->max = lim > 2 * CSOCK_RESERVE ? (unsigned)(lim - CSOCK_RESERVE) : (unsigned)lim / 2;
+    d->ctab = t;
+    return 0;
+}
+
+/* At exit, after the engine: every socket, drained or not. */
+static void csock_teardown(struct l2tpxd *d)
+{
+    struct l2tpxd_ctab *t = d->ctab;
+    if (t == NULL)
+        return;
+    lx_ev_timer_cancel(d->ev, &t->reap_timer);
+    while (t->reap) {
+        struct l2tpxd_csock *c = t->reap;
+        t->reap = c->next;
+        csock_close(d, c);
+    }
+    for (unsigned b = 0; b < CSOCK_BUCKETS; b++) {
+        while (t->b[b]) {
+            struct l2tpxd_csock *c = t->b[b];
+            t->b[b] = c->next;
+            csock_close(d, c);
+        }
+    }
+    free(t);
+    d->ctab = NULL;
 }
 
 /* ---- engine callbacks ---- */
@@ -182,6 +444,7 @@ static void eng_event(void *user, const struct l2tp_event *ev)
         lx_notice("tunnel %u (peer %u) with %s '%s' established%s", ti.local_id, ti.peer_id,
                   astr(&ti.peer, pb, sizeof pb), ti.peer_host_name,
                   ti.authenticated ? " (authenticated)" : "");
+        csock_tunnel_up(d, &ti);
         if (lacc) {
             l2tpxd_lacc_tunnel_up(lacc, ev->tunnel);
         } else if (!ti.initiator && l2tp_tunnel_get_user(ev->tunnel) == NULL) {
@@ -194,6 +457,8 @@ static void eng_event(void *user, const struct l2tp_event *ev)
         lx_notice("tunnel %u with %s closed by %s: result %u error %u%s%s", ti.local_id,
                   astr(&ti.peer, pb, sizeof pb), ev->local ? "us" : "peer", ev->result_code,
                   ev->error_code, ev->message[0] ? ": " : "", ev->message);
+        if (ev->tunnel)
+            csock_tunnel_down(d, &ti);
         if (lacc)
             l2tpxd_lacc_tunnel_down(lacc, ev->tunnel);
         else if (ev->tunnel)
@@ -343,6 +608,10 @@ static void on_signal(void *arg, int signo)
 
 /* ---- network -> engine ---- */
 
+/* Listening and connected sockets alike (arg: struct l2tpxd_sock, the
+ * first member of struct l2tpxd_csock): every datagram goes to the
+ * engine with its own source and destination addresses, so it does not
+ * matter which socket the kernel picked for it. */
 static void sock_readable(void *arg, int fd, unsigned events)
 {
     struct l2tpxd_sock *s = arg;
@@ -373,6 +642,14 @@ static int dp_sock_fd(void *ctx, const struct l2tp_addr *local)
     struct l2tpxd *d = ctx;
     struct l2tpxd_sock *s = l2tpxd_pick_sock(d, local, local->sa.sa_family);
     return s ? s->s.fd : -1;
+}
+
+/* Called once per run of packets of one tunnel in a TUN read batch. */
+static int dp_tunnel_fd(void *ctx, const struct l2tp_addr *local, const struct l2tp_addr *peer)
+{
+    struct l2tpxd *d = ctx;
+    const struct l2tpxd_csock *c = d->ctab ? csock_find(d->ctab, local, peer) : NULL;
+    return c ? c->base.s.fd : -1;
 }
 
 struct net_nl *l2tpxd_netlink(struct l2tpxd *d)
@@ -414,6 +691,27 @@ static void ctl_add_stats(void *user, struct json_object *st)
         sum.tx_bytes += s->tx_bytes;
         sum.tx_errors += s->tx_errors;
     }
+    uint64_t conn_open = 0, conn_failed = 0;
+    if (d->ctab) {
+        const struct l2tpxd_ctab *t = d->ctab;
+        struct net_udp_stats cs = t->closed_st;
+        for (unsigned b = 0; b < CSOCK_BUCKETS; b++) {
+            for (const struct l2tpxd_csock *c = t->b[b]; c; c = c->next) {
+                cs.rx_pkts += c->base.s.st.rx_pkts;
+                cs.rx_bytes += c->base.s.st.rx_bytes;
+                cs.rx_errors += c->base.s.st.rx_errors;
+                cs.rx_truncated += c->base.s.st.rx_truncated;
+                cs.rx_icmp += c->base.s.st.rx_icmp;
+            }
+        }
+        sum.rx_pkts += cs.rx_pkts;
+        sum.rx_bytes += cs.rx_bytes;
+        sum.rx_errors += cs.rx_errors;
+        sum.rx_truncated += cs.rx_truncated;
+        sum.rx_icmp += cs.rx_icmp;
+        conn_open = t->open;
+        conn_failed = t->failed;
+    }
 #define ADD(k, v) json_object_object_add(st, k, json_object_new_int64((int64_t)(v)))
     ADD("udp_rx_pkts", sum.rx_pkts);
     ADD("udp_rx_bytes", sum.rx_bytes);
@@ -422,6 +720,9 @@ static void ctl_add_stats(void *user, struct json_object *st)
     ADD("udp_tx_pkts", sum.tx_pkts);
     ADD("udp_tx_bytes", sum.tx_bytes);
     ADD("udp_tx_errors", sum.tx_errors + d->tx_no_socket);
+    ADD("udp_rx_icmp_errors", sum.rx_icmp);
+    ADD("udp_connected_sockets", conn_open);
+    ADD("udp_connected_failed", conn_failed);
     ADD("data_dropped_no_ppp", d->data_dropped);
     ADD("uptime_s", (lx_ev_update_now(d->ev) - d->started_ms) / 1000u);
     ADD("ppp_sessions", d->n_sessions);
@@ -455,6 +756,7 @@ static void ctl_add_stats(void *user, struct json_object *st)
         ADD("dp_udp_tx_pkts", ds.udp_tx_pkts);
         ADD("dp_udp_tx_batches", ds.udp_tx_batches);
         ADD("dp_udp_tx_errors", ds.udp_tx_errors);
+        ADD("dp_udp_tx_connected", ds.udp_tx_connected);
         ADD("mss_clamped", ds.mss_clamped);
     }
 #undef ADD
@@ -554,6 +856,8 @@ static void cleanup(struct l2tpxd *d)
      * and those point back at the [lac] / [lns] state. */
     if (d->eng)
         l2tp_engine_free(d->eng);
+    d->eng = NULL;
+    csock_teardown(d);
     l2tpxd_lacc_teardown(d);
     l2tpxd_lns_teardown(d);
     if (d->dp)
@@ -603,6 +907,8 @@ int l2tpxd_run(const struct cfg *cfg, const struct l2tpxd_opts *opts)
     }
     if (open_sockets(&d) < 0)
         goto out;
+    if (csock_setup(&d) < 0)
+        lx_warn("out of memory: tunnels use the listening sockets");
 
     const char *cpath = opts->control_path ? opts->control_path : CTL_DEFAULT_PATH;
     int err = 0;
@@ -623,7 +929,7 @@ int l2tpxd_run(const struct cfg *cfg, const struct l2tpxd_opts *opts)
         pid_written = true;
     }
 
-    static const struct l2tpxd_dp_ops dp_ops = {.sock_fd = dp_sock_fd};
+    static const struct l2tpxd_dp_ops dp_ops = {.sock_fd = dp_sock_fd, .tunnel_fd = dp_tunnel_fd};
     d.dp = l2tpxd_dp_new(d.ev, &dp_ops, &d);
     if (d.dp == NULL) {
         lx_err("cannot create the data plane");

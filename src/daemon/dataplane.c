@@ -13,10 +13,14 @@
  *     PPP header from the dest, L2TP header from the engine
  *     (l2tp_session_data_header, which also hands out the tunnel's
  *     addresses);
- *   - the batch is sent with one sendmmsg(2) per UDP socket, each datagram
- *     carrying IP_PKTINFO / IPV6_PKTINFO with the tunnel's local address so
- *     that it leaves from the address the peer talks to (RFC 2661 §8.1;
- *     IPsec policies are bound to that address pair).
+ *   - the batch is sent with one sendmmsg(2) per UDP socket: on the
+ *     tunnel's connected socket (ops.tunnel_fd: bound to the tunnel's
+ *     local address, connected to the peer) without address or control
+ *     data, and the kernel reuses the connected route; otherwise on the
+ *     listening socket, each datagram carrying its destination and
+ *     IP_PKTINFO / IPV6_PKTINFO with the tunnel's local address so that it
+ *     leaves from the address the peer talks to (RFC 2661 §8.1; IPsec
+ *     policies are bound to that address pair).
  * User -> network: l2tpxd_dp_to_tun(): anti-spoofing, MSS clamp, write(2).
  *
  * Routes and addresses go through rtnetlink (net/netlink.h); every route
@@ -40,6 +44,7 @@
 #include "net/mss.h"
 #include "net/netlink.h"
 #include "net/tun.h"
+#include "net/udp.h"
 
 #define DP_BATCH    32 /* packets per TUN read batch and per sendmmsg */
 #define DP_ROUNDS   8  /* batches per wake-up, then let the other fds and timers run */
@@ -262,13 +267,20 @@ static void flush_group(struct l2tpxd_dp *dp, int fd, unsigned m)
         }
         h->msg_flags = 0;
     }
-    unsigned off = 0;
+    unsigned off = 0, icmp_retry_at = ~0u;
     while (off < m) {
         int r = sendmmsg(fd, dp->msgs + off, m - off, 0);
         if (r < 0) {
             int e = errno;
             if (e == EINTR)
                 continue;
+            /* A connected socket reports an earlier ICMP error from the
+             * peer (port unreachable...) once, instead of sending: the
+             * datagram was not sent, the socket is fine; retry it once. */
+            if (net_udp_icmp_errno(e) && icmp_retry_at != off) {
+                icmp_retry_at = off;
+                continue;
+            }
             /* The failing datagram is dropped; on a full socket buffer
              * (EAGAIN/ENOBUFS) the rest of the group too: retrying now
              * would only spin. */
@@ -284,6 +296,8 @@ static void flush_group(struct l2tpxd_dp *dp, int fd, unsigned m)
             continue;
         }
         dp->st.udp_tx_batches++;
+        if (dp->out[dp->idx[off]].peer == NULL) /* a group shares its fd */
+            dp->st.udp_tx_connected += (unsigned)r;
         for (unsigned k = off; k < off + (unsigned)r; k++) {
             struct dp_out *o = &dp->out[dp->idx[k]];
             o->dest->to_user_pkts++;

@@ -82,6 +82,8 @@ struct l2tpxd_dp_stats {
     uint64_t tun_tx_spoofed;    /* from a user with a source address not theirs */
     uint64_t icmp_too_big;      /* ICMP "fragmentation needed" sent for tun_rx_too_big */
     uint64_t tun_rx_batches;    /* TUN read batches that returned >= 1 packet */
+    uint64_t udp_tx_connected;  /* of udp_tx_pkts: sent on a tunnel's connected
+                                   socket (ops.tunnel_fd) */
 };
 
 /* rtm_protocol of every route the data plane adds, so that stale ones can

@@ -120,18 +120,16 @@ const char *net_addr_fmt(const struct l2tp_addr *a, char *buf, size_t cap)
     return buf;
 }
 
-int net_udp_open(struct net_udp_sock *s, const struct l2tp_addr *addr)
+/* socket() with the options every L2TP socket gets: SO_REUSEADDR (a
+ * tunnel's connected socket shares the listening socket's address and
+ * port: both must allow it), pktinfo on receive, IPV6_V6ONLY, 4 MiB
+ * buffers. An fd or -errno. */
+static int udp_socket(int fam)
 {
-    memset(s, 0, sizeof *s);
-    s->fd = -1;
-    int fam = addr->sa.sa_family;
-    if (fam != AF_INET && fam != AF_INET6)
-        return -EAFNOSUPPORT;
     int fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
     if (fd < 0)
         return -errno;
     int one = 1;
-    int rc = 0;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
         goto fail;
     if (fam == AF_INET) {
@@ -145,7 +143,7 @@ int net_udp_open(struct net_udp_sock *s, const struct l2tp_addr *addr)
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0)
             goto fail;
     }
-    /* This socket carries every session's data: a deep receive queue
+    /* A socket carries many sessions' data: a deep receive queue
      * rides out the moments the daemon is not scheduled (other processes,
      * control work) instead of dropping. As root, *BUFFORCE goes past
      * net.core.rmem_max; otherwise take what the sysctl allows. */
@@ -154,6 +152,24 @@ int net_udp_open(struct net_udp_sock *s, const struct l2tp_addr *addr)
         (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0)
         (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    return fd;
+fail:;
+    int rc = -errno;
+    close(fd);
+    return rc;
+}
+
+int net_udp_open(struct net_udp_sock *s, const struct l2tp_addr *addr)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    int fam = addr->sa.sa_family;
+    if (fam != AF_INET && fam != AF_INET6)
+        return -EAFNOSUPPORT;
+    int fd = udp_socket(fam);
+    if (fd < 0)
+        return fd;
+    int rc = 0;
     if (bind(fd, &addr->sa, addr->len) < 0)
         goto fail;
     s->bound.len = sizeof s->bound.in6;
@@ -162,6 +178,44 @@ int net_udp_open(struct net_udp_sock *s, const struct l2tp_addr *addr)
     s->fd = fd;
     s->family = fam;
     s->wildcard = net_addr_is_any(&s->bound);
+    return 0;
+fail:
+    rc = -errno;
+    close(fd);
+    return rc;
+}
+
+int net_udp_open_connected(struct net_udp_sock *s, const struct l2tp_addr *local,
+                           const struct l2tp_addr *peer)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    int fam = local->sa.sa_family;
+    if ((fam != AF_INET && fam != AF_INET6) || peer->sa.sa_family != fam)
+        return -EAFNOSUPPORT;
+    /* A wildcard or portless local address would take the socket off the
+     * tunnel's 4-tuple (another source address or port than the peer
+     * talks to: RFC 2661 §8.1, and IPsec policies). */
+    if (net_addr_is_any(local) || net_addr_port(local) == 0 || net_addr_is_any(peer) ||
+        net_addr_port(peer) == 0)
+        return -EINVAL;
+    int fd = udp_socket(fam);
+    if (fd < 0)
+        return fd;
+    int rc = 0;
+    /* Between bind and connect the socket (concrete address) outranks a
+     * wildcard listener for any peer's datagrams: harmless, the daemon
+     * reads it like the listening ones and the engine demultiplexes. */
+    if (bind(fd, &local->sa, local->len) < 0)
+        goto fail;
+    if (connect(fd, &peer->sa, peer->len) < 0)
+        goto fail;
+    s->bound.len = sizeof s->bound.in6;
+    if (getsockname(fd, &s->bound.sa, &s->bound.len) < 0)
+        goto fail;
+    s->fd = fd;
+    s->family = fam;
+    s->wildcard = false;
     return 0;
 fail:
     rc = -errno;
@@ -258,10 +312,22 @@ int net_udp_recv(struct net_udp_sock *s, struct net_udp_batch *b)
         mh->msg_controllen = sizeof b->ctl[i].buf;
         b->msgs[i].msg_len = 0;
     }
-    int n = recvmmsg(s->fd, b->msgs, b->count, MSG_DONTWAIT, NULL);
-    if (n < 0) {
+    int n;
+    for (int tries = 0;; tries++) {
+        n = recvmmsg(s->fd, b->msgs, b->count, MSG_DONTWAIT, NULL);
+        if (n >= 0)
+            break;
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
             return 0;
+        if (net_udp_icmp_errno(errno)) {
+            /* The peer's host answered a datagram with an ICMP error
+             * (e.g. a restarting peer's closed port): reported here once
+             * on a connected socket, while the queue may hold datagrams. */
+            s->st.rx_icmp++;
+            if (tries < 2)
+                continue;
+            return 0;
+        }
         s->st.rx_errors++;
         return -errno;
     }

@@ -1,5 +1,6 @@
 /* L2TP's UDP transport (RFC 2661 §8.1): one non-blocking socket per listen
- * address, IPv4 or IPv6.
+ * address, IPv4 or IPv6, and one connected socket per established tunnel
+ * (net_udp_open_connected) for the data plane's sends.
  *
  * Replies must leave from the address the request came to: on a host with
  * several addresses (and always with L2TP/IPsec, where the IPsec policy is
@@ -13,6 +14,7 @@
 /* Socket receive and send buffers, bytes. */
 #define NET_UDP_SOCKBUF (4 << 20)
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +27,8 @@ struct net_udp_stats {
     uint64_t rx_pkts, rx_bytes;
     uint64_t rx_errors;    /* recvmmsg failures other than EAGAIN */
     uint64_t rx_truncated; /* datagram larger than the receive buffer: dropped */
+    uint64_t rx_icmp;      /* ICMP errors reported on a connected socket (port
+                              unreachable...): counted, not receive failures */
     uint64_t tx_pkts, tx_bytes;
     uint64_t tx_errors; /* sendmsg failures (including a full socket buffer) */
 };
@@ -40,6 +44,15 @@ struct net_udp_sock {
 /* Opens, configures and binds a socket (SO_REUSEADDR, pktinfo, IPV6_V6ONLY
  * for IPv6, O_NONBLOCK, close-on-exec). 0 or -errno. */
 int net_udp_open(struct net_udp_sock *s, const struct l2tp_addr *addr);
+/* One tunnel's socket: the same options, bound to `local` (the tunnel's
+ * concrete local address and port, the listening socket's port) and
+ * connected to `peer`. Sends on it need neither a destination nor
+ * pktinfo and reuse the connected route (no lookup per datagram); the
+ * kernel delivers the peer's datagrams (exact 4-tuple) to it instead of
+ * the listening socket, so the owner must read it. -EINVAL for a wildcard
+ * or portless address. 0 or -errno. */
+int net_udp_open_connected(struct net_udp_sock *s, const struct l2tp_addr *local,
+                           const struct l2tp_addr *peer);
 void net_udp_close(struct net_udp_sock *s);
 
 struct net_udp_dgram {
@@ -57,13 +70,34 @@ void net_udp_batch_free(struct net_udp_batch *b);
 const struct net_udp_dgram *net_udp_batch_at(const struct net_udp_batch *b, unsigned i);
 
 /* One recvmmsg: returns the number of datagrams now in b (0 if none are
- * waiting), or -errno. Truncated datagrams are dropped and counted. */
+ * waiting), or -errno. Truncated datagrams are dropped and counted. An
+ * ICMP error that a connected socket reports instead of a datagram
+ * (net_udp_icmp_errno) is counted in rx_icmp and the call retried. */
 int net_udp_recv(struct net_udp_sock *s, struct net_udp_batch *b);
 
 /* Sends one datagram to peer; `local` (may be NULL or a wildcard) selects
  * the source address when the socket is bound to a wildcard. 0 or -errno. */
 int net_udp_send(struct net_udp_sock *s, const struct l2tp_addr *local,
                  const struct l2tp_addr *peer, const void *buf, size_t len);
+
+/* true for the errors a connected UDP socket reports, once, after an ICMP
+ * error from its peer (udp(7)): ECONNREFUSED for port unreachable and the
+ * like. The report consumes the error; the socket is fine. */
+static inline bool net_udp_icmp_errno(int e)
+{
+    switch (e) {
+    case ECONNREFUSED:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case EHOSTDOWN:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EPROTO:
+        return true;
+    default:
+        return false;
+    }
+}
 
 /* Helpers on struct l2tp_addr. */
 /* Parses an IPv4 or IPv6 literal (IPv6 may carry a %scope); 0 or -1. */

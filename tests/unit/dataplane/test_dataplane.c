@@ -743,6 +743,10 @@ static void test_tunnel_fd(void **state)
     assert_int_equal(from_a, 1);
     assert_true(conn_calls >= 2);
     assert_int_equal(dc.to_user_pkts, 2);
+    struct l2tpxd_dp_stats st;
+    l2tpxd_dp_get_stats(dp2, &st);
+    assert_int_equal(st.udp_tx_connected, 2); /* tunnel 300's, not tunnel 100's */
+    assert_int_equal(st.udp_tx_pkts, 3);
     l2tpxd_dp_free(dp2);
     close(conn_fd);
     conn_fd = -1;
