@@ -243,6 +243,13 @@ static struct l2tp_tunnel *find_ptid(const struct l2tp_engine *e, const struct l
     for (struct l2tp_engine_hnode *n = l2tp_engine_htab_first(&e->by_ptid, h); n;
          n = l2tp_engine_htab_next(n, h)) {
         struct l2tp_tunnel *t = T_OF(n, n_ptid);
+        /* A tunnel that is closing or only lingering to acknowledge a
+         * StopCCN (§5.7) is not the SCCRQ's: a peer that hangs up and
+         * dials again may draw the same random Assigned Tunnel ID while we
+         * still hold the old one, and its new SCCRQ must open a tunnel,
+         * not be acknowledged as a duplicate of the old one's. */
+        if (t->down || t->state >= L2TP_TUNNEL_CLOSING)
+            continue;
         if (t->peer_id == ptid && l2tp_addr_equal(&t->peer, peer))
             return t;
     }

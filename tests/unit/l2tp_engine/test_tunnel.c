@@ -13,6 +13,7 @@
 #include "l2tp/avp.h"
 #include "l2tp/header.h"
 #include "lib/buf.h"
+#include "lib/rand.h"
 
 static int setup(void **state)
 {
@@ -455,6 +456,55 @@ static void test_stopccn_both_ways(void **state)
     }
 }
 
+/* A LAC hangs up and dials again at once, and its new random Assigned
+ * Tunnel ID happens to equal the old one, which the LNS still holds while it
+ * lingers to acknowledge StopCCN retransmissions (§5.7). The new SCCRQ must
+ * open a new tunnel, not be taken for a duplicate of the old tunnel's. */
+static uint16_t forced_tid;
+static int forced_left;
+static void forced_rand(void *ctx, void *buf, size_t len)
+{
+    (void)ctx;
+    if (forced_left > 0 && len == sizeof(uint16_t)) {
+        memcpy(buf, &forced_tid, sizeof(forced_tid));
+        forced_left--;
+        return;
+    }
+    uint8_t *p = buf;
+    for (size_t i = 0; i < len; i++)
+        p[i] = (uint8_t)h_rand();
+}
+
+static void test_redial_same_tunnel_id_while_lingering(void **state)
+{
+    (void)state;
+    h_reset(4242);
+    struct h_node *lac = h_add_node("10.0.0.1", 1701);
+    struct h_node *lns = h_add_node("10.0.0.2", 1701);
+    struct l2tp_tunnel *t = h_open_tunnel(lac, lns);
+    struct l2tp_tunnel_info ti;
+    l2tp_tunnel_get_info(t, &ti);
+    uint16_t old_id = ti.local_id;
+    l2tp_tunnel_close(lac->e, h_now, t, L2TP_STOPCCN_GENERAL_CLEAR, 0, "redial");
+    h_run(1000);
+    assert_int_equal(h_tunnel_count(lns), 0);
+    assert_int_not_equal(l2tp_engine_next_timeout(lns->e), LX_MS_NEVER); /* still lingering */
+
+    forced_tid = old_id;
+    forced_left = 1;
+    lx_random_set_source(forced_rand, NULL);
+    t = h_open_tunnel(lac, lns);
+    assert_non_null(t);
+    l2tp_tunnel_get_info(t, &ti);
+    assert_int_equal(ti.local_id, old_id); /* the collision really happened */
+    assert_int_equal(h_tunnel_count(lns), 1);
+    struct l2tp_call_params p;
+    memset(&p, 0, sizeof(p));
+    assert_non_null(l2tp_session_incoming_call(lac->e, h_now, t, &p));
+    h_run(2000);
+    assert_int_equal(h_count(lns, L2TP_EV_SESSION_UP), 1);
+}
+
 /* The ZLB for a StopCCN is lost: the retransmitted StopCCN is still
  * acknowledged by the lingering state, and the closer finishes. */
 static int drop_zlb_count;
@@ -826,6 +876,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tie_breaker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tie_breaker_waiting_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stopccn_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redial_same_tunnel_id_while_lingering, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_stopccn_lost_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_peer_gone, setup, teardown),
