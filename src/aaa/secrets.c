@@ -2,6 +2,7 @@
  * secrets.h for the format. The backend answers every request at once
  * through aaa_complete(); aaa.c delivers it from the next aaa_poll(). */
 #include "aaa/secrets.h"
+#include "lib/buf.h"
 
 #include "lib/log.h"
 
@@ -55,17 +56,6 @@ __attribute__((format(printf, 3, 4))) static void tok_fail(struct tok *t, unsign
         snprintf(t->err, t->errlen, "%s:%u: %s", t->name, line, msg);
 }
 
-static int hexdig(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Handles the character after a backslash; returns -1 for a line
  * continuation (nothing to add), else the byte. */
 static int tok_escape(struct tok *t)
@@ -99,8 +89,8 @@ static int tok_escape(struct tok *t)
         return '^';
     case 'x': {
         int v = 0, n = 0;
-        while (n < 2 && t->p < t->end && hexdig(*t->p) >= 0) {
-            v = v * 16 + hexdig(*t->p++);
+        while (n < 2 && t->p < t->end && lx_hex_digit(*t->p) >= 0) {
+            v = v * 16 + lx_hex_digit(*t->p++);
             n++;
         }
         return n ? v : 'x';

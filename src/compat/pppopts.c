@@ -1,10 +1,11 @@
 /* pppd options files for xl2tpd compatibility (see pppopts.h).
  *
- * The tokenizer is a port of pppd's options.c getword(); the option table
- * follows pppd(8) 2.4.9 (auth.c, lcp.c, ipcp.c, ipv6cp.c, ccp.c, tty.c,
- * options.c). Nothing here logs: warnings go into the result, errors into
+ * The tokenizer implements the word rules pppd(8) documents for options
+ * files (white space, `#` comments, quotes, backslash escapes), so that a
+ * file means the same to both; the option table follows pppd(8) 2.4.9. Nothing here logs: warnings go into the result, errors into
  * the caller's buffer, and the `password` value appears in neither. */
 #include "compat/pppopts.h"
+#include "lib/buf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1209,17 +1210,6 @@ static bool is_octal(int ch)
     return ch >= '0' && ch <= '7';
 }
 
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 enum { W_EOF = 0, W_WORD = 1, W_TOOLONG = -1, W_NUL = -2 };
 
 /* Reads one word into word[PPPOPTS_WORD_MAX]; *wline = line it starts on. */
@@ -1319,8 +1309,8 @@ static int next_word(struct tok *t, char *word, unsigned *wline)
                 } else if (ch == 'x') { /* \xHH */
                     value = 0;
                     ch = tgetc(t);
-                    for (int n = 0; n < 2 && hexval(ch) >= 0; n++) {
-                        value = (value << 4) + hexval(ch);
+                    for (int n = 0; n < 2 && lx_hex_digit(ch) >= 0; n++) {
+                        value = (value << 4) + lx_hex_digit(ch);
                         ch = tgetc(t);
                     }
                     got = true;
