@@ -2,8 +2,9 @@
  *
  * The tokenizer implements the word rules pppd(8) documents for options
  * files (white space, `#` comments, quotes, backslash escapes), so that a
- * file means the same to both; the option table follows pppd(8) 2.4.9. Nothing here logs: warnings go into the result, errors into
- * the caller's buffer, and the `password` value appears in neither. */
+ * file means the same to both; the option table follows pppd(8) 2.4.9. Nothing here logs: warnings
+ * go into the result, errors into the caller's buffer, and the `password` value appears in neither.
+ */
 #include "compat/pppopts.h"
 #include "lib/buf.h"
 

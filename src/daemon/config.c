@@ -912,6 +912,8 @@ static void section_header(struct cfg_parse *p, char *line)
             return;
         }
     }
+    /* Shorter than CFG_NAME_MAX: checked when the header was split. */
+    size_t name_len = strnlen(name, CFG_NAME_MAX - 1);
     struct cfg *c = p->c;
     if (cfg_find(c, k, name) != NULL) {
         diag(p, true, ln, "duplicate section [%s %s]", kind, name);
@@ -934,7 +936,7 @@ static void section_header(struct cfg_parse *p, char *line)
     memset(s, 0, sizeof *s);
     s->kind = k;
     s->line = ln;
-    snprintf(s->name, sizeof s->name, "%s", name);
+    memcpy(s->name, name, name_len + 1);
     l2tp_tunnel_cfg_defaults(&s->tunnel);
     s->lns_port = L2TP_PORT;
     s->redial_timeout_s = 30;
