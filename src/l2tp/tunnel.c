@@ -382,6 +382,28 @@ static void tunnel_auth_fail(struct l2tp_tunnel *t, lx_ms_t now, const char *why
     tunnel_close_internal(t, now, L2TP_STOPCCN_NOT_AUTHORIZED, 0, why);
 }
 
+/* RFC 2661 §4.4.3 / §5.1.1: if the peer's message carries a Challenge,
+ * computes our Challenge Response for the message `reply_type` that will
+ * carry it. A challenge we cannot answer (no secret: "a single shared
+ * secret MUST exist") fails the tunnel; returns false then. */
+static bool answer_challenge(struct l2tp_tunnel *t, lx_ms_t now, const struct l2tp_msg *m,
+                             uint8_t reply_type, uint8_t resp[L2TP_ENGINE_RESP_LEN],
+                             bool *challenged)
+{
+    const struct l2tp_tunnel_cfg *cfg = t->cfg;
+    const uint8_t *chal;
+    size_t chal_len;
+    *challenged = l2tp_msg_bytes(m, L2TP_AVP_CHALLENGE, &chal, &chal_len) && chal_len > 0;
+    if (!*challenged)
+        return true;
+    if (cfg->secret_len == 0) {
+        tunnel_auth_fail(t, now, "challenged by the peer but no secret configured");
+        return false;
+    }
+    chap_response(reply_type, cfg->secret, cfg->secret_len, chal, chal_len, resp);
+    return true;
+}
+
 /* ---- Establishment ---- */
 
 static void tunnel_add_ctl_avps(struct l2tp_tunnel *t, struct l2tp_msg_builder *b)
@@ -483,18 +505,9 @@ static void tunnel_rx_sccrq(struct l2tp_tunnel *t, lx_ms_t now, const struct l2t
     }
 
     uint8_t resp[L2TP_ENGINE_RESP_LEN];
-    const uint8_t *chal;
-    size_t chal_len;
-    bool challenged = l2tp_msg_bytes(m, L2TP_AVP_CHALLENGE, &chal, &chal_len) && chal_len > 0;
-    if (challenged) {
-        if (cfg->secret_len == 0) {
-            /* §5.1.1: "a single shared secret MUST exist"; we cannot
-             * answer, so the tunnel cannot be authorized. */
-            tunnel_auth_fail(t, now, "challenged by the peer but no secret configured");
-            return;
-        }
-        chap_response(L2TP_MSG_SCCRP, cfg->secret, cfg->secret_len, chal, chal_len, resp);
-    }
+    bool challenged;
+    if (!answer_challenge(t, now, m, L2TP_MSG_SCCRP, resp, &challenged))
+        return;
     if (cfg->auth_required) {
         lx_random_bytes(t->challenge, sizeof(t->challenge));
         t->sent_challenge = true;
@@ -518,7 +531,6 @@ static void tunnel_rx_sccrq(struct l2tp_tunnel *t, lx_ms_t now, const struct l2t
 /* §7.2.1 wait-ctl-reply + Receive SCCRP. */
 static void tunnel_rx_sccrp(struct l2tp_tunnel *t, lx_ms_t now, const struct l2tp_msg *m)
 {
-    const struct l2tp_tunnel_cfg *cfg = t->cfg;
     if (t->state != L2TP_TUNNEL_WAIT_CTL_REPLY) {
         l2tp_tunnel_fsm_error(t, now, "unexpected SCCRP");
         return;
@@ -536,16 +548,9 @@ static void tunnel_rx_sccrp(struct l2tp_tunnel *t, lx_ms_t now, const struct l2t
         return;
     }
     uint8_t resp[L2TP_ENGINE_RESP_LEN];
-    const uint8_t *chal;
-    size_t chal_len;
-    bool challenged = l2tp_msg_bytes(m, L2TP_AVP_CHALLENGE, &chal, &chal_len) && chal_len > 0;
-    if (challenged) {
-        if (cfg->secret_len == 0) {
-            tunnel_auth_fail(t, now, "challenged by the peer but no secret configured");
-            return;
-        }
-        chap_response(L2TP_MSG_SCCCN, cfg->secret, cfg->secret_len, chal, chal_len, resp);
-    }
+    bool challenged;
+    if (!answer_challenge(t, now, m, L2TP_MSG_SCCCN, resp, &challenged))
+        return;
     t->authenticated = t->sent_challenge || challenged;
 
     struct l2tp_msg_builder b;
