@@ -153,8 +153,12 @@ if [ "${SKIP_SYSTEM:-0}" != 1 ]; then
         # shellcheck disable=SC2086
         L2TPX_BUILD="$top/build" /usr/bin/python3 -m pytest tests/system -q -rfE \
             -p no:cacheprovider ${PYTEST_ARGS:-} 2>&1 | tee build/system-tests.log
-        sp=$(grep -Eo '[0-9]+ passed' build/system-tests.log | tail -1 | awk '{print $1}')
-        sf=$(grep -Eo '[0-9]+ (failed|error|errors)' build/system-tests.log | awk '{s+=$1} END {print s+0}')
+        # Only pytest's closing line counts ("3 failed, 149 passed, 1 error in 300s"):
+        # daemon logs in failure reports contain "error 0" and the like.
+        last=$(grep -E '^(=+ )?[0-9]+ (passed|failed|error|errors|skipped)\b.* in [0-9.]+s' \
+            build/system-tests.log | tail -1)
+        sp=$(grep -Eo '[0-9]+ passed' <<<"$last" | awk '{print $1}')
+        sf=$(grep -Eo '[0-9]+ (failed|error|errors)' <<<"$last" | awk '{s+=$1} END {print s+0}')
         sp=${sp:-0}
         if [ "$sp" = 0 ] && [ "$sf" = 0 ]; then sf=1; fi
         count "$sp" "$sf" "system tests"

@@ -78,17 +78,19 @@ def test_idle_timeout_ends_session_with_cdn_traffic_keeps_it(env):
     # Traffic keeps an idle timer from firing: 6 s of pings, one per second.
     for _ in range(6):
         pppenv.assert_ping(c.ns, LOCAL_IP, count=1, what="(keeps the session busy)")
+        t_last = time.monotonic()
         time.sleep(1.0)
     assert [x for x in net.lns.sessions() if x.get("local_id") == s["local_id"]], \
         "an active session was dropped as idle"
     assert not cdns(cap, c.lns_addr), "CDN while the session was busy"
     # Then silence: LCP echoes are not user traffic (pppd `idle` counts data).
-    t0 = time.monotonic()
     cdn = cap.wait_msg("CDN", src=c.lns_addr, timeout=15)
-    took = time.monotonic() - t0
+    took = time.monotonic() - t_last
     assert cdn is not None, "no CDN after the session went idle"
     assert cdn.result == 3, f"CDN result {cdn.result_codes}, want 3 (administrative)"
-    assert 2.0 <= took <= 10.0, f"idle CDN after {took:.1f} s"
+    # 3 s of silence after the last packet; the daemon samples activity
+    # every min(idle/4, 1 s) step, so the CDN comes 2..4 s (+ slack) after it.
+    assert 2.0 <= took <= 8.0, f"idle CDN {took:.1f} s after the last packet"
     assert_session_gone_on_lns(net, c, s)
     assert "idle timeout" in net.lns.log()
     # The client tears its side down too (no redial configured).
