@@ -111,6 +111,8 @@ enum opt_id {
     O_DEFROUTE,
     O_NODEFROUTE,
     O_REPLDEFROUTE,
+    O_DEFROUTE6,
+    O_NODEFROUTE6,
     O_NOREPLDEFROUTE,
     O_PROXYARP,
     O_NOPROXYARP,
@@ -292,6 +294,9 @@ static const struct opt opts[] = {
     U0("nodefaultroute", O_NODEFROUTE),
     U0("-defaultroute", O_NODEFROUTE),
     U0("replacedefaultroute", O_REPLDEFROUTE),
+    U0("defaultroute6", O_DEFROUTE6),
+    U0("nodefaultroute6", O_NODEFROUTE6),
+    U0("-defaultroute6", O_NODEFROUTE6),
     U0("noreplacedefaultroute", O_NOREPLDEFROUTE),
     U0("proxyarp", O_PROXYARP),
     U0("noproxyarp", O_NOPROXYARP),
@@ -392,8 +397,6 @@ static const struct opt opts[] = {
     I0("mpshortseq"),
     I0("nompshortseq"),
     I1("defaultroute-metric"),
-    I0("defaultroute6"),
-    I0("nodefaultroute6"),
     I0("noremoteip"),
     I0("ipcp-no-address"),
     I0("ipcp-no-addresses"),
@@ -1103,6 +1106,12 @@ static int handle(struct ctx *c, const struct opt *op, const char *name, const c
         return 0;
     case O_REPLDEFROUTE:
         o->replacedefaultroute = PPPOPTS_ON;
+        return 0;
+    case O_DEFROUTE6:
+        o->defaultroute6 = PPPOPTS_ON;
+        return 0;
+    case O_NODEFROUTE6:
+        o->defaultroute6 = PPPOPTS_OFF;
         return 0;
     case O_NOREPLDEFROUTE:
         o->replacedefaultroute = PPPOPTS_OFF;

@@ -125,6 +125,7 @@ struct l2tpx_pppopts {
 
     /* ---- link life, routes, scripts ---- */
     enum pppopts_tri defaultroute, replacedefaultroute, proxyarp, persist;
+    enum pppopts_tri defaultroute6; /* pppd 2.4.9+: ::/0 through the link */
     struct pppopts_num idle, maxconnect, holdoff, maxfail, connect_delay; /* s, s, s, n, ms */
     unsigned debug; /* `debug` count (pppd increments); `nodebug` = 0 */
     bool has_ipparam, has_logfile;

@@ -120,6 +120,10 @@ static const struct cfg_key cfg_key_table[] = {
     {"refuse mschap", LNSLAC, CFG_T_BOOL, S(ppp.refuse_mschap), 0, 0, 0, 0},
     {"require mschap-v2", LNSLAC, CFG_T_BOOL, S(ppp.require_mschap_v2), 0, 0, 0, 0},
     {"refuse mschap-v2", LNSLAC, CFG_T_BOOL, S(ppp.refuse_mschap_v2), 0, 0, 0, 0},
+    {"ipv6 prefix", CFG_LNS, CFG_T_PREFIX6, S(ppp.ipv6_prefixes), 0, 0, 0, 0},
+    {"ipv6 dns", CFG_LNS, CFG_T_DNS6, S(ppp.ipv6_dns), 0, 0, 0, 0},
+    {"ra interval", CFG_LNS, CFG_T_UINT, S(ppp.ra_interval), 4, 1800, 1, 0},
+    {"defaultroute6", CFG_LAC, CFG_T_BOOL, S(ppp.defaultroute6), 0, 0, 0, 0},
 };
 
 /* Array fields appended to by the parser keep their count right after. */
@@ -133,6 +137,8 @@ CFG_COUNT_AFTER(ppp.local_ranges, ppp.n_local_ranges);
 CFG_COUNT_AFTER(ppp.ip_pools, ppp.n_ip_pools);
 CFG_COUNT_AFTER(ppp.routes, ppp.n_routes);
 CFG_COUNT_AFTER(ppp.ms_dns, ppp.n_ms_dns);
+CFG_COUNT_AFTER(ppp.ipv6_prefixes, ppp.n_ipv6_prefixes);
+CFG_COUNT_AFTER(ppp.ipv6_dns, ppp.n_ipv6_dns);
 CFG_COUNT_AFTER(ppp.tx_bps, ppp.rx_bps);
 
 #define CFG_NKEYS (sizeof cfg_key_table / sizeof cfg_key_table[0])
@@ -446,6 +452,27 @@ static int add_dns(void *vctx, const char *item)
     return 0;
 }
 
+static int add_dns6(void *vctx, const char *item)
+{
+    struct list_ctx *lc = vctx;
+    uint8_t(*dns)[16] = lc->dst;
+    unsigned *n = (unsigned *)(dns + 3);
+    struct in6_addr a;
+    if (inet_pton(AF_INET6, item, &a) != 1 || IN6_IS_ADDR_UNSPECIFIED(&a) ||
+        IN6_IS_ADDR_MULTICAST(&a)) {
+        diag(lc->p, true, lc->line, "key '%s': '%s' is not an IPv6 unicast address", lc->key, item);
+        lc->failed_reported = true;
+        return -1;
+    }
+    if (*n >= 3) {
+        diag(lc->p, true, lc->line, "key '%s': at most 3 servers", lc->key);
+        lc->failed_reported = true;
+        return -1;
+    }
+    memcpy(dns[(*n)++], &a, 16);
+    return 0;
+}
+
 /* xl2tpd writes ranges as "a - b" too: drop blanks around '-' so the list
  * splitter sees one item. */
 static void squeeze_dashes(const char *in, char *out, size_t cap)
@@ -727,6 +754,53 @@ static int apply(struct cfg_parse *p, const char *name, const char *value)
         }
         snprintf(sec->ppp.routes[sec->ppp.n_routes++], sizeof sec->ppp.routes[0], "%s/%u", txt,
                  (unsigned)plen);
+        break;
+    }
+    case CFG_T_PREFIX6: {
+        /* RFC 4862 §5.5.3: SLAAC needs a /64 per link, so the block must
+         * hold at least one. */
+        char buf[64];
+        struct in6_addr a;
+        uint32_t plen = 0;
+        const char *slash = strchr(value, '/');
+        size_t alen = slash ? (size_t)(slash - value) : 0;
+        if (slash == NULL || alen == 0 || alen >= sizeof buf || parse_u32(slash + 1, &plen) < 0 ||
+            plen < 16 || plen > 64) {
+            diag(p, true, line, "key '%s': '%s' is not an IPv6 prefix from /16 to /64", name,
+                 value);
+            return 1;
+        }
+        memcpy(buf, value, alen);
+        buf[alen] = '\0';
+        if (inet_pton(AF_INET6, buf, &a) != 1) {
+            diag(p, true, line, "key '%s': '%s' is not an IPv6 prefix from /16 to /64", name,
+                 value);
+            return 1;
+        }
+        for (unsigned b = plen; b < 128; b++)
+            a.s6_addr[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
+        if (IN6_IS_ADDR_LINKLOCAL(&a) || IN6_IS_ADDR_MULTICAST(&a)) {
+            diag(p, true, line, "key '%s': '%s' is link-local or multicast", name, value);
+            return 1;
+        }
+        char(*arr)[64] = field;
+        unsigned *n = (unsigned *)((char *)field + k->size);
+        if (*n >= CFG_MAX_POOLS) {
+            diag(p, true, line, "key '%s': more than %d prefixes", name, CFG_MAX_POOLS);
+            return 1;
+        }
+        char txt[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &a, txt, sizeof txt);
+        snprintf(arr[(*n)++], 64, "%s/%u", txt, (unsigned)plen);
+        break;
+    }
+    case CFG_T_DNS6: {
+        struct list_ctx lc = {.p = p, .key = name, .line = line, .dst = field};
+        if (foreach_item(value, add_dns6, &lc) < 0) {
+            if (!lc.failed_reported)
+                diag(p, true, line, "key '%s': '%s' is not a list of IPv6 addresses", name, value);
+            return 1;
+        }
         break;
     }
     case CFG_T_DNS4: {
@@ -1748,6 +1822,15 @@ int cfg_section_ppp(const struct cfg_section *sec, bool authenticator, struct pp
     res->n_routes = pp->n_routes < 8 ? pp->n_routes : 8;
     snprintf(res->tun_name, sizeof res->tun_name, "%s", pp->interface);
     res->mss_clamp = pp->mss_clamp;
+    for (unsigned i = 0; i < pp->n_ipv6_prefixes && i < 4; i++)
+        snprintf(res->ipv6_prefixes[i], sizeof res->ipv6_prefixes[i], "%s", pp->ipv6_prefixes[i]);
+    res->n_ipv6_prefixes = pp->n_ipv6_prefixes < 4 ? pp->n_ipv6_prefixes : 4;
+    memcpy(res->ipv6_dns, pp->ipv6_dns, sizeof res->ipv6_dns);
+    res->n_ipv6_dns = pp->n_ipv6_dns;
+    res->ra_interval_s = pp->ra_interval ? pp->ra_interval : 600;
+    /* The l2tpx key, where written, wins over the options file. */
+    res->defaultroute6 =
+        key_at(sec, "defaultroute6") ? pp->defaultroute6 : o->defaultroute6 == PPPOPTS_ON;
     res->ppp_debug = pp->ppp_debug || o->debug > 0;
 
     if (tmp) {

@@ -87,6 +87,16 @@ struct cfg_ppp {
     bool require_mschap, refuse_mschap, require_mschap_v2, refuse_mschap_v2;
     char chap_secrets[256], pap_secrets[256]; /* l2tpx "chap secrets", "pap secrets" */
     bool pass_peer;                           /* xl2tpd "pass peer" (ignored) */
+    /* IPv6 beyond link-local (l2tpx keys): [lns] "ipv6 prefix" blocks
+     * carved into one /64 per session, advertised by RA (RFC 4861,
+     * RFC 4862 SLAAC); "ipv6 dns" (RFC 8106 RDNSS); "ra interval" (s,
+     * MaxRtrAdvInterval); [lac] "defaultroute6". */
+    uint32_t ra_interval;                  /* (first: aligns the arrays below to their counts) */
+    char ipv6_prefixes[CFG_MAX_POOLS][64]; /* "2001:db8:100::/48", normalised */
+    unsigned n_ipv6_prefixes;
+    uint8_t ipv6_dns[3][16];
+    unsigned n_ipv6_dns;
+    bool defaultroute6;
 };
 
 struct l2tpx_pppopts;
@@ -170,6 +180,8 @@ enum cfg_type {
     CFG_T_MSS,      /* yes | no | number */
     CFG_T_IFNAME,   /* network interface name */
     CFG_T_BPS,      /* sets two uint32_t: the field and the one after it */
+    CFG_T_PREFIX6,  /* IPv6 prefix of length <= 64, appended to an array of strings */
+    CFG_T_DNS6,     /* 1 to 3 IPv6 addresses, appended (at most 3) */
 };
 
 #define CFG_KF_LATER   0x1u /* belongs to a later issue: stored, warned once (unused now) */
@@ -247,6 +259,16 @@ struct cfg_ppp_resolved {
      * from this pool (same syntax as pools[]) instead of local_ip. */
     char local_pool[512];
     bool proxyarp; /* pppd `proxyarp` */
+    /* LNS: IPv6 prefix pool (one /64 per session, by router advertisement),
+     * RDNSS servers and the RA period; empty = link-local only. */
+    char ipv6_prefixes[4][64];
+    unsigned n_ipv6_prefixes;
+    uint8_t ipv6_dns[3][16];
+    unsigned n_ipv6_dns;
+    uint32_t ra_interval_s; /* MaxRtrAdvInterval (RFC 4861 §6.2.1); default 600 */
+    /* LAC client: ::/0 through the interface when the LNS advertises itself
+     * as a default router (pppd `defaultroute6`). */
+    bool defaultroute6;
 };
 
 /* Fills a PPP link configuration for a session of section `sec` in the

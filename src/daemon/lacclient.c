@@ -2,6 +2,7 @@
 #include "daemon/lacclient.h"
 
 #include <arpa/inet.h>
+#include <json-c/json.h>
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <netdb.h>
@@ -15,6 +16,7 @@
 #include "daemon/dataplane.h"
 #include "daemon/sess.h"
 #include "lib/log.h"
+#include "net/nd6.h"
 #include "net/netlink.h"
 #include "ppp/ppp.h"
 
@@ -394,11 +396,124 @@ void l2tpxd_lacc_net_down(struct l2tpxd_sess *s, uint16_t proto)
         set_routes(c, proto == PPP_PROTO_IPCP ? AF_INET : AF_INET6, false);
 }
 
+/* ---- IPv6 from router advertisements ---- */
+
+static int global6(struct l2tpxd_lacc *c, const uint8_t addr[16], bool add)
+{
+    struct net_nl *nl = l2tpxd_netlink(c->d);
+    if (nl == NULL || c->tun == NULL)
+        return -ENOMEM;
+    struct net_nl_addr a;
+    memset(&a, 0, sizeof a);
+    a.family = AF_INET6;
+    a.ifindex = (int)l2tpxd_dp_tun_ifindex(c->tun);
+    memcpy(a.local, addr, 16);
+    a.plen = 64;
+    /* A point-to-point link has nobody to collide with (RFC 4862 §5.4 is
+     * about multi-access links; the LNS gave this /64 to us alone). */
+    a.flags = IFA_F_NODAD;
+    int rc = add ? net_nl_addr_add(nl, &a) : net_nl_addr_del(nl, &a);
+    return add && rc == -EEXIST ? 0 : rc;
+}
+
+static void default6(struct l2tpxd_lacc *c, bool add)
+{
+    static const uint8_t z[16];
+    if (add == c->default6_added || c->tun == NULL)
+        return;
+    int rc = l2tpxd_dp_route_plain(c->d->dp, c->tun, AF_INET6, z, 0, 0, add);
+    if (add && rc < 0)
+        lx_warn("[lac %s]: IPv6 default route via %s not added: %s", c->sec->name,
+                l2tpxd_dp_tun_name(c->tun),
+                rc == -EEXIST ? "a default route exists already" : strerror(-rc));
+    c->default6_added = add && rc == 0;
+}
+
+void l2tpxd_lacc_ra(struct l2tpxd_sess *s, const struct net_nd6_ra *ra, const uint8_t router[16])
+{
+    struct l2tpxd_lacc *c = s->lacc;
+    char ab[INET6_ADDRSTRLEN], rb[INET6_ADDRSTRLEN];
+    if (c->tun == NULL)
+        return;
+    inet_ntop(AF_INET6, router, rb, sizeof rb);
+    /* RFC 4862 §5.5.3: an autonomous prefix whose length plus the
+     * interface identifier's (64, RFC 4291 §2.5.1) makes 128. */
+    const struct net_nd6_prefix *p = NULL;
+    for (unsigned i = 0; i < ra->n_prefixes && p == NULL; i++)
+        if (ra->prefixes[i].autonomous && ra->prefixes[i].plen == 64)
+            p = &ra->prefixes[i];
+    if (p != NULL) {
+        uint8_t addr[16];
+        memcpy(addr, p->prefix, 8);
+        for (int i = 0; i < 8; i++)
+            addr[8 + i] = (uint8_t)(s->ifid6_local >> (56 - 8 * i));
+        bool same = c->v6_global_added && memcmp(addr, c->v6_global, 16) == 0;
+        if (p->valid_s == 0) {
+            /* §5.5.3 e: a zero lifetime withdraws the address at once
+             * (the LNS is the only router on this link). */
+            if (same && global6(c, c->v6_global, false) == 0)
+                c->v6_global_added = false;
+        } else if (!same) {
+            if (c->v6_global_added)
+                global6(c, c->v6_global, false);
+            c->v6_global_added = false;
+            int rc = global6(c, addr, true);
+            inet_ntop(AF_INET6, addr, ab, sizeof ab);
+            if (rc < 0) {
+                lx_warn("[lac %s]: IPv6 address %s/64 on %s: %s", c->sec->name, ab,
+                        l2tpxd_dp_tun_name(c->tun), strerror(-rc));
+            } else {
+                memcpy(c->v6_global, addr, 16);
+                c->v6_global_added = true;
+                lx_notice("[lac %s]: IPv6 address %s/64 on %s (router advertisement from %s)",
+                          c->sec->name, ab, l2tpxd_dp_tun_name(c->tun), rb);
+            }
+        }
+    }
+    /* RFC 4861 §6.3.4: a router lifetime of 0 means "not a default router". */
+    if (c->res.defaultroute6)
+        default6(c, ra->router_lifetime > 0);
+    c->n_ra_dns = ra->n_rdnss < 3 ? ra->n_rdnss : 3;
+    memcpy(c->ra_dns, ra->rdnss, (size_t)c->n_ra_dns * 16);
+}
+
+void l2tpxd_lacc_nd6_down(struct l2tpxd_sess *s)
+{
+    struct l2tpxd_lacc *c = s->lacc;
+    default6(c, false);
+    if (c->v6_global_added)
+        global6(c, c->v6_global, false);
+    c->v6_global_added = false;
+    c->n_ra_dns = 0;
+}
+
+void l2tpxd_lacc_nd6_json(const struct l2tpxd_lacc *c, struct json_object *o)
+{
+    char ab[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN + 8];
+    if (c->v6_global_added) {
+        inet_ntop(AF_INET6, c->v6_global, ab, sizeof ab);
+        json_object_object_add(o, "ipv6_address", json_object_new_string(ab));
+        uint8_t pfx[16] = {0};
+        memcpy(pfx, c->v6_global, 8);
+        inet_ntop(AF_INET6, pfx, ab, sizeof ab);
+        snprintf(b, sizeof b, "%s/64", ab);
+        json_object_object_add(o, "ipv6_prefix", json_object_new_string(b));
+    }
+    json_object_object_add(o, "ipv6_default_route", json_object_new_boolean(c->default6_added));
+    struct json_object *dns = json_object_new_array();
+    for (unsigned i = 0; i < c->n_ra_dns; i++) {
+        inet_ntop(AF_INET6, c->ra_dns[i], ab, sizeof ab);
+        json_object_array_add(dns, json_object_new_string(ab));
+    }
+    json_object_object_add(o, "ipv6_dns", dns);
+}
+
 void l2tpxd_lacc_release(struct l2tpxd_sess *s)
 {
     struct l2tpxd_lacc *c = s->lacc;
     if (c == NULL || c->tun == NULL)
         return;
+    l2tpxd_lacc_nd6_down(s);
     set_routes(c, AF_INET, false);
     set_routes(c, AF_INET6, false);
     lx_info("[lac %s]: removing interface %s", c->sec->name, l2tpxd_dp_tun_name(c->tun));

@@ -33,6 +33,12 @@ struct l2tpxd_lacc {
     bool v6_addr_added, v4_addr_added;
     uint32_t routes_added; /* bit i: res.routes[i] is installed */
     bool default_added;
+    /* IPv6 from the LNS's router advertisement (RFC 4862 §5.5.3): our
+     * address in the advertised /64, ::/0 (`defaultroute6`), the RDNSS. */
+    uint8_t v6_global[16];
+    bool v6_global_added, default6_added;
+    uint8_t ra_dns[3][16];
+    unsigned n_ra_dns;
     bool close_tunnel;     /* the call ended: StopCCN from the timer */
     unsigned redials;      /* since the session was last up */
     struct lx_timer timer; /* redial, deferred tunnel close */
@@ -60,5 +66,14 @@ int l2tpxd_lacc_net_up(struct l2tpxd_sess *s, uint16_t proto, const struct ppp_l
 void l2tpxd_lacc_net_down(struct l2tpxd_sess *s, uint16_t proto);
 /* The session goes: routes, addresses and the TUN are removed. */
 void l2tpxd_lacc_release(struct l2tpxd_sess *s);
+
+struct net_nd6_ra;
+struct json_object;
+/* A valid router advertisement from the LNS (nd6sess.c): SLAAC address
+ * from the first autonomous /64, default route per `defaultroute6`. */
+void l2tpxd_lacc_ra(struct l2tpxd_sess *s, const struct net_nd6_ra *ra, const uint8_t router[16]);
+/* IPv6CP closed: the global address and ::/0 go. */
+void l2tpxd_lacc_nd6_down(struct l2tpxd_sess *s);
+void l2tpxd_lacc_nd6_json(const struct l2tpxd_lacc *c, struct json_object *o);
 
 #endif

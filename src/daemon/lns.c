@@ -210,6 +210,25 @@ int l2tpxd_lns_net_up(struct l2tpxd_sess *s, uint16_t proto, const struct ppp_li
         s->route4_ip = ip;
         return 0;
     }
+    if (proto == PPP_PROTO_IPV6CP && s->lns->pool6 && !s->has_prefix6) {
+        /* RFC 4862 SLAAC: the user's own /64, advertised by nd6sess.c
+         * once IPv6CP is up. Exhaustion leaves the user link-local only. */
+        unsigned plen = 0;
+        int rc = aaa_pool_alloc6(s->lns->pool6, s->prefix6, &plen);
+        if (rc < 0) {
+            d->addr_exhausted++;
+            LX_LOG_RL(LX_LOG_WARN, "[lns %s]: IPv6 prefix pool exhausted", s->lns->sec->name);
+        } else if ((rc = l2tpxd_dp_route_add(d->dp, d->lns_tun, AF_INET6, s->prefix6, 64,
+                                             &s->dest)) < 0) {
+            LX_LOG_RL(LX_LOG_WARN, "session %u/%u: cannot route its IPv6 prefix: %s", s->tid,
+                      s->sid, strerror(-rc));
+            aaa_pool_release6(s->lns->pool6, s->prefix6);
+        } else {
+            s->pool6 = s->lns->pool6;
+            s->has_prefix6 = true;
+            s->route6p = true;
+        }
+    }
     if (proto == PPP_PROTO_IPV6CP && !s->route6 && n->peer_ifid) {
         /* RFC 5072 §5: the peer's link-local address fe80::ifid. */
         uint8_t a[16] = {0xfe, 0x80};
@@ -241,6 +260,14 @@ void l2tpxd_lns_net_down(struct l2tpxd_sess *s, uint16_t proto)
     if (proto == PPP_PROTO_IPV6CP && s->route6) {
         l2tpxd_dp_route_del(d->dp, d->lns_tun, AF_INET6, s->route6_addr, 128);
         s->route6 = false;
+    }
+    if (proto == PPP_PROTO_IPV6CP && s->has_prefix6) {
+        if (s->route6p)
+            l2tpxd_dp_route_del(d->dp, d->lns_tun, AF_INET6, s->prefix6, 64);
+        s->route6p = false;
+        aaa_pool_release6(s->pool6, s->prefix6);
+        s->has_prefix6 = false;
+        s->pool6 = NULL;
     }
 }
 
@@ -409,6 +436,22 @@ static int setup_one(struct l2tpxd *d, struct l2tpxd_lns *l)
         if (rc < 0) {
             lx_err("[lns %s]: 'local ip range' '%s': %s", sec->name, bad,
                    rc == -EEXIST ? "overlaps another pool" : strerror(-rc));
+            return -1;
+        }
+    }
+    if (l->res.n_ipv6_prefixes) {
+        char name[AAA_POOL_NAME_MAX];
+        snprintf(name, sizeof name, "%.56s@ipv6", sec->name);
+        int rc = aaa_pool_create(d->pools, name, AF_INET6, &l->pool6);
+        unsigned i = 0;
+        for (; rc == 0 && i < l->res.n_ipv6_prefixes; i++)
+            rc = aaa_pool_add_prefix6(l->pool6, l->res.ipv6_prefixes[i], 64);
+        if (rc < 0) {
+            lx_err("[lns %s]: 'ipv6 prefix' '%s': %s", sec->name,
+                   l->res.ipv6_prefixes[i ? i - 1 : 0],
+                   rc == -EEXIST  ? "overlaps another prefix"
+                   : rc == -E2BIG ? "more /64s than a pool may hold (use a longer prefix)"
+                                  : strerror(-rc));
             return -1;
         }
     }

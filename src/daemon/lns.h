@@ -9,7 +9,8 @@
  *  - the data plane: every LNS session shares ONE TUN device; when IPCP /
  *    IPv6CP opens, the peer's /32 (and IPv6 link-local /128) is registered
  *    with the data plane (address hash + route through the TUN), and
- *    removed when it closes. */
+ *    removed when it closes; with `ipv6 prefix`, the session's own /64 is
+ *    registered too and advertised to the user (nd6sess.c). */
 #ifndef L2TPX_DAEMON_LNS_H
 #define L2TPX_DAEMON_LNS_H
 
@@ -38,6 +39,7 @@ struct l2tpxd_lns {
     struct aaa_pool *pools[L2TPXD_LNS_MAX_POOLS];
     unsigned n_pools;
     struct aaa_pool *local_pool; /* `local ip range`: our end of each session */
+    struct aaa_pool *pool6;      /* `ipv6 prefix`: one /64 per session (RA) */
     uint64_t sessions;           /* started on this section */
 };
 

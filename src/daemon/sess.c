@@ -11,6 +11,7 @@
 #include "daemon/lns.h"
 #include "lib/log.h"
 #include "net/mtu.h"
+#include "net/nd6.h"
 #include "ppp/ppp.h"
 
 /* Idle time is checked this often at most (and at least every idle/4). */
@@ -78,11 +79,17 @@ static void sess_rearm(struct l2tpxd_sess *s)
     lx_ms_t next = s->closing ? 0 : ppp_link_next_timeout(s->link);
     next = lx_ms_min(next, s->idle_deadline);
     next = lx_ms_min(next, s->session_deadline);
+    next = lx_ms_min(next, s->nd6_deadline);
     /* Called per data packet: no heap work when nothing moved. */
     if (next == LX_MS_NEVER ? !lx_timer_armed(&s->timer)
                             : lx_timer_armed(&s->timer) && s->timer.deadline == next)
         return;
     lx_ev_timer_set(s->d->ev, &s->timer, next);
+}
+
+void l2tpxd_sess_rearm(struct l2tpxd_sess *s)
+{
+    sess_rearm(s);
 }
 
 static uint32_t idle_step_ms(const struct l2tpxd_sess *s)
@@ -138,6 +145,8 @@ static void sess_timer_fired(void *arg, struct lx_timer *t)
         }
         s->idle_deadline = now + idle_step_ms(s);
     }
+    if (now >= s->nd6_deadline)
+        l2tpxd_nd6_timer(s, now);
     if (ppp_link_next_timeout(s->link) <= now)
         ppp_link_timeout(s->link, now);
     sess_rearm(s);
@@ -167,9 +176,25 @@ static void link_send(void *ctx, const uint8_t *frame, size_t len)
                   s->sid, len);
 }
 
+int l2tpxd_sess_send_ip6(struct l2tpxd_sess *s, const uint8_t *pkt, size_t len)
+{
+    uint8_t frame[4 + NET_ND6_RA_MAX_LEN];
+    size_t h = s->dest.ppp_hdr6_len;
+    if (s->ls == NULL || h == 0 || len > sizeof frame - h)
+        return -1;
+    memcpy(frame, s->dest.ppp_hdr6, h);
+    memcpy(frame + h, pkt, len);
+    link_send(s, frame, h + len);
+    return 0;
+}
+
 static void link_recv_ip(void *ctx, uint16_t proto, const uint8_t *pkt, size_t len)
 {
     struct l2tpxd_sess *s = ctx;
+    if (proto == PPP_PROTO_IPV6 && net_nd6_classify(pkt, len) != NET_ND6_NONE) {
+        l2tpxd_nd6_input(s, pkt, len);
+        return;
+    }
     if (s->tun == NULL) {
         s->dest.from_user_dropped++;
         return;
@@ -273,6 +298,8 @@ static void on_net_up(struct l2tpxd_sess *s, const struct ppp_link_event *ev)
                   "%016llx",
                   s->tid, s->sid, safe_user(s, ub, sizeof ub), role_str(s), section_name(s),
                   (unsigned long long)n->local_ifid, (unsigned long long)n->peer_ifid);
+        /* RFC 4861 §6.2.4 / §6.3.7: advertise (LNS) or solicit (LAC). */
+        l2tpxd_nd6_net_up(s, n->local_ifid);
     }
 }
 
@@ -333,6 +360,8 @@ static void link_event(void *ctx, const struct ppp_link_event *ev)
         on_net_up(s, ev);
         break;
     case PPP_LINK_EV_NET_DOWN:
+        if (ev->proto == PPP_PROTO_IPV6CP)
+            l2tpxd_nd6_net_down(s);
         set_dest_framing(s, ev->proto, false);
         if (s->role == PPP_LINK_AUTHENTICATOR)
             l2tpxd_lns_net_down(s, ev->proto);
@@ -390,6 +419,7 @@ struct l2tpxd_sess *l2tpxd_sess_new(struct l2tpxd *d, struct l2tp_session *ls,
     s->mss_cfg = res->mss_clamp;
     s->idle_deadline = LX_MS_NEVER;
     s->session_deadline = LX_MS_NEVER;
+    s->nd6_deadline = LX_MS_NEVER;
     s->created_ms = lx_ev_now(d->ev);
     s->dest.ls = ls;
     s->dest.owner = s;
@@ -457,6 +487,14 @@ void l2tpxd_sess_data(struct l2tpxd_sess *s, const uint8_t *frame, size_t len)
     } else if (off + 2 <= len) {
         proto = (uint16_t)(frame[off] << 8 | frame[off + 1]);
         off += 2;
+    }
+    if (proto == PPP_PROTO_IPV6 && s->dest.ppp_hdr6_len != 0 &&
+        net_nd6_classify(frame + off, len - off) != NET_ND6_NONE) {
+        /* Router Solicitation / Advertisement: ours to answer or apply,
+         * never the shared TUN's (a user's RA must not reach the LNS). */
+        l2tpxd_nd6_input(s, frame + off, len - off);
+        sess_rearm(s);
+        return;
     }
     if (s->tun != NULL && ((proto == PPP_PROTO_IPV4 && s->dest.ppp_hdr_len != 0) ||
                            (proto == PPP_PROTO_IPV6 && s->dest.ppp_hdr6_len != 0))) {
@@ -617,6 +655,7 @@ void l2tpxd_sess_json(struct l2tpxd_sess *s, struct json_object *o)
         add_str(o, "ipv6_local_ifid", b);
         ifid_str(info.net.peer_ifid, b, sizeof b);
         add_str(o, "ipv6_peer_ifid", b);
+        l2tpxd_nd6_json(s, o);
     }
     struct json_object *dns = json_object_new_array();
     for (int i = 0; i < 2; i++)

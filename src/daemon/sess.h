@@ -54,6 +54,18 @@ struct l2tpxd_sess {
     uint32_t route4_ip;     /* host order */
     uint8_t route6_addr[16];
 
+    /* IPv6 beyond link-local (nd6sess.c). LNS: the /64 handed out by
+     * router advertisement; LAC client: router solicitations until the
+     * LNS's advertisement came. One deadline on the session timer. */
+    struct aaa_pool *pool6;    /* prefix6 came from this pool */
+    uint8_t prefix6[16];       /* the peer's /64 (LNS) */
+    bool has_prefix6, route6p; /* allocated / registered with the data plane */
+    uint64_t ifid6_local;      /* our IPv6CP interface identifier */
+    lx_ms_t nd6_deadline;      /* next RA (LNS) or RS (LAC); LX_MS_NEVER = none */
+    lx_ms_t ra_answer_ms;      /* last solicited RA (rate limit) */
+    unsigned nd6_left;         /* initial RAs / RS retransmissions to go */
+    uint64_t ra_tx, ra_rx, rs_tx, rs_rx, nd6_dropped;
+
     char user[PPP_AUTH_NAME_MAX + 1]; /* authenticated name ("" before) */
     enum ppp_auth_method auth_method;
 
@@ -90,6 +102,25 @@ void l2tpxd_sess_lower_down(struct l2tpxd_sess *s, bool local, uint16_t result, 
 void l2tpxd_sess_close(struct l2tpxd_sess *s, uint16_t result, uint16_t error, const char *msg);
 /* Shutdown: LCP Terminate-Request (RFC 1661 §5.5) without waiting for it. */
 void l2tpxd_sess_terminate(struct l2tpxd_sess *s, const char *reason);
+/* Sends one IPv6 packet to the peer inside a PPP frame (protocol 0x0057
+ * with the framing the peer accepted); -1 if IPv6CP is not up. */
+int l2tpxd_sess_send_ip6(struct l2tpxd_sess *s, const uint8_t *pkt, size_t len);
+/* Re-arms the session timer after a deadline changed. */
+void l2tpxd_sess_rearm(struct l2tpxd_sess *s);
+
+/* IPv6 Neighbor Discovery on the session (nd6sess.c). */
+/* An RS or RA from the peer (net_nd6_classify said so): the LNS answers
+ * solicitations, the LAC client applies advertisements; anything else is
+ * dropped (a user's RA never reaches the shared TUN). */
+void l2tpxd_nd6_input(struct l2tpxd_sess *s, const uint8_t *pkt, size_t len);
+/* IPv6CP opened / closed (after lns/lacc net_up). */
+void l2tpxd_nd6_net_up(struct l2tpxd_sess *s, uint64_t local_ifid);
+void l2tpxd_nd6_net_down(struct l2tpxd_sess *s);
+/* s->nd6_deadline passed. */
+void l2tpxd_nd6_timer(struct l2tpxd_sess *s, lx_ms_t now);
+/* l2tpxctl fields: "ipv6_prefix", "ipv6_address" (LAC), RA/RS counters. */
+void l2tpxd_nd6_json(struct l2tpxd_sess *s, struct json_object *o);
+
 /* The AAA answer (lns.c calls this once per submitted request). */
 void l2tpxd_sess_auth_verdict(struct l2tpxd_sess *s, const struct ppp_auth_verdict *v);
 /* Counts data-plane activity as seen by the idle timer. */

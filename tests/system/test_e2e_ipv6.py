@@ -2,13 +2,19 @@
 interface identifiers, each end puts fe80::<ifid> on its interface, and
 IPv6 packets cross the session in both directions. On the LNS the packet for
 the user is found on the one shared TUN by its IPv6 destination (the data
-plane's address hash), not by an interface per session."""
+plane's address hash), not by an interface per session.
+
+With `ipv6 prefix` the LNS also gives each user a global /64 by router
+advertisement over the session (RFC 4861 / RFC 4862 SLAAC / RFC 8106), and
+routes it to that session."""
+import ipaddress
 import subprocess
 
 import pytest
 
 from lib import pppenv
 from lib.pppenv import PppNet
+from lib.util import wait_until
 
 pytestmark = pytest.mark.needs_l2tpx
 
@@ -48,3 +54,96 @@ def test_ipv6_link_local_both_ways(env):
     ifaces = {net.show_session(net.lns, net.lns_session_of(c.user))["interface"]
               for c in clients}
     assert len(ifaces) == 1, f"one TUN for all sessions, got {ifaces}"
+
+
+V6_BLOCK = "2001:db8:100::/60"      # the LNS's `ipv6 prefix`: 16 /64s
+V6_DNS = "2001:db8::53"
+FAR6_NET = "fd00:99::/64"
+FAR6_LNS, FAR6_HOST = "fd00:99::1", "fd00:99::2"
+
+
+def v6_net(addr, plen=64):
+    return ipaddress.ip_network(f"{addr}/{plen}", strict=False)
+
+
+def lns_route6(net, prefix):
+    out = net.lns_ns.ip("-6", "route", "show", prefix).stdout
+    return out.decode() if isinstance(out, bytes) else out
+
+
+def wait_global(c, timeout=15.0):
+    """The client's session once the LNS's router advertisement gave it a
+    global address (l2tpxctl show: ipv6_address)."""
+    def ok():
+        s = c.net.show_session(c.daemon, c.sess)
+        return s if s.get("ipv6_address") else None
+    return wait_until(ok, timeout=timeout, interval=0.1,
+                      what=f"{c.user}: IPv6 address from router advertisement")
+
+
+@pytest.mark.deadline(90)
+def test_ipv6_global_prefix_by_router_advertisement(env):
+    """`ipv6 prefix` on the LNS: each user gets its own /64 by router
+    advertisement over its session (RFC 4861, RFC 4862 SLAAC, RFC 8106
+    RDNSS); the LAC client takes <prefix>::<its IPv6CP ifid>, adds ::/0
+    (`defaultroute6`) and reaches a host behind the LNS; the LNS routes
+    each /64 to its session through the one shared TUN, and takes the
+    route back when the session goes."""
+    net = PppNet(env, lns_secrets=[("erin", "*", "erin-pw-5", None),
+                                   ("frank", "*", "frank-pw-6", None)],
+                 lns_extra={"ipv6 prefix": V6_BLOCK, "ipv6 dns": V6_DNS, "ra interval": 30})
+    net.lns_ns.sysctl("net.ipv6.conf.all.forwarding", "1")
+    # An IPv6 host behind the LNS.
+    net.lns_ns.ip("addr", "add", f"{FAR6_LNS}/64", "dev", net.far_if, "nodad")
+    far_if = [n for n in pppenv.link_names(net.far_ns) if n != "lo"][0]
+    net.far_ns.ip("addr", "add", f"{FAR6_HOST}/64", "dev", far_if, "nodad")
+    net.far_ns.ip("-6", "route", "add", V6_BLOCK, "via", FAR6_LNS)
+
+    clients = [net.client(u, p, lac_extra={"defaultroute6": True})
+               for u, p in (("erin", "erin-pw-5"), ("frank", "frank-pw-6"))]
+    prefixes = set()
+    for c in clients:
+        c.wait_up()
+        cs = wait_global(c)
+        ls = net.show_session(net.lns, net.lns_session_of(c.user))
+        pfx = v6_net(ls["ipv6_prefix"].split("/")[0])
+        assert ls["ipv6_prefix"].endswith("/64") and pfx.subnet_of(v6_net("2001:db8:100::", 60)), ls
+        prefixes.add(pfx)
+        # The address is the advertised /64 + the IPv6CP interface identifier.
+        addr = ipaddress.ip_address(cs["ipv6_address"])
+        assert addr in pfx, (cs, ls)
+        ifid = int("".join(g.zfill(4) for g in cs["ipv6_local_ifid"].split(":")), 16)
+        assert int(addr) == int(pfx.network_address) | ifid, (cs, ls)
+        assert cs["ipv6_dns"] == [V6_DNS] and cs["ipv6_default_route"] is True, cs
+        assert ls["ra_tx"] >= 1 and cs["ra_rx"] >= 1 and cs["rs_tx"] >= 1, (ls, cs)
+        # On the client: the address on its TUN, ::/0 through it.
+        a6 = c.ns.ip("-6", "-o", "addr", "show", "dev", c.iface, "scope", "global").stdout
+        a6 = a6.decode() if isinstance(a6, bytes) else a6
+        assert f"inet6 {addr}/64" in a6, a6
+        r6 = c.ns.ip("-6", "route", "show", "default").stdout
+        r6 = r6.decode() if isinstance(r6, bytes) else r6
+        assert f"dev {c.iface}" in r6, r6
+        # On the LNS: the /64 routed through the shared TUN.
+        lr = lns_route6(net, str(pfx))
+        assert f"dev {ls['interface']}" in lr, lr
+        # Traffic both ways with global addresses.
+        p = subprocess.run(c.ns.exec_argv(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "2",
+                                           FAR6_HOST]), capture_output=True, text=True,
+                           timeout=30)
+        assert p.returncode == 0 and " 0% packet loss" in p.stdout, p.stdout + p.stderr
+        p = subprocess.run(net.far_ns.exec_argv(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "2",
+                                                 str(addr)]), capture_output=True, text=True,
+                           timeout=30)
+        assert p.returncode == 0 and " 0% packet loss" in p.stdout, p.stdout + p.stderr
+    assert len(prefixes) == 2, f"each user its own /64: {prefixes}"
+
+    # The session goes: its /64 leaves the LNS's routing table.
+    c = clients[0]
+    ls = net.show_session(net.lns, net.lns_session_of(c.user))
+    net.lns.ctl.run("disconnect", "session", ls["tunnel_id"], ls["local_id"])
+    wait_until(lambda: not lns_route6(net, ls["ipv6_prefix"]).strip(),
+               timeout=10, interval=0.1, what="the /64 route removed")
+    # The client redials and gets a /64 again (the pool had it back).
+    c.wait_up(timeout=20)
+    cs = wait_global(c, timeout=20)
+    assert ipaddress.ip_address(cs["ipv6_address"]) in v6_net("2001:db8:100::", 60), cs

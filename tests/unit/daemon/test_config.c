@@ -1144,6 +1144,87 @@ static void test_auth_file(void **state)
     rm_tmp();
 }
 
+/* IPv6 keys: `ipv6 prefix` (normalised, /16../64, no link-local or
+ * multicast, at most 4), `ipv6 dns` (1..3 unicast), `ra interval`
+ * (4..1800, default 600), `defaultroute6` ([lac] only; key over the
+ * options file's `defaultroute6` / `nodefaultroute6`). */
+static void test_ipv6_keys(void **state)
+{
+    struct cfg c;
+    struct diags d;
+    struct ppp_link_cfg l;
+    struct cfg_ppp_resolved r;
+    char err[256];
+    assert_int_equal(load(&c, &d,
+                          "[lns a]\n"
+                          "ipv6 prefix = 2001:db8:100:0:1::/48\n"
+                          "ipv6 prefix = 2001:DB8:200::/64\n"
+                          "ipv6 dns = 2001:db8::53, 2001:db8::54\n"
+                          "ra interval = 30\n"),
+                     0);
+    assert_int_equal(cfg_section_ppp(cfg_find(&c, CFG_LNS, "a"), true, &l, &r, err, sizeof err), 0);
+    assert_int_equal(r.n_ipv6_prefixes, 2);
+    assert_string_equal(r.ipv6_prefixes[0], "2001:db8:100::/48"); /* host bits cleared */
+    assert_string_equal(r.ipv6_prefixes[1], "2001:db8:200::/64");
+    assert_int_equal(r.n_ipv6_dns, 2);
+    assert_int_equal(r.ipv6_dns[1][15], 0x54);
+    assert_int_equal(r.ra_interval_s, 30);
+    cfg_free(&c);
+
+    assert_int_equal(load(&c, &d, "[lns a]\n"), 0);
+    assert_int_equal(cfg_section_ppp(cfg_find(&c, CFG_LNS, "a"), true, &l, &r, err, sizeof err), 0);
+    assert_int_equal(r.n_ipv6_prefixes, 0);
+    assert_int_equal(r.ra_interval_s, 600);
+    cfg_free(&c);
+
+    assert_int_equal(load(&c, &d,
+                          "[lns a]\n"
+                          "ipv6 prefix = 2001:db8::/65\n"
+                          "ipv6 prefix = 2001:db8::\n"
+                          "ipv6 prefix = fe80::/64\n"
+                          "ipv6 prefix = 10.0.0.0/8\n"
+                          "ipv6 dns = ::\n"
+                          "ipv6 dns = 2001:db8::1 2001:db8::2 2001:db8::3 2001:db8::4\n"
+                          "ra interval = 3\n"
+                          "defaultroute6 = yes\n"),
+                     8);
+    assert_string_equal(d.err[0], "t.conf:2: key 'ipv6 prefix': '2001:db8::/65' is not an IPv6 "
+                                  "prefix from /16 to /64");
+    assert_non_null(strstr(d.err[1], "t.conf:3: key 'ipv6 prefix':"));
+    assert_string_equal(d.err[2], "t.conf:4: key 'ipv6 prefix': 'fe80::/64' is link-local or "
+                                  "multicast");
+    assert_non_null(strstr(d.err[3], "t.conf:5: key 'ipv6 prefix':"));
+    assert_non_null(strstr(d.err[4], "t.conf:6: key 'ipv6 dns': '::'"));
+    assert_string_equal(d.err[5], "t.conf:7: key 'ipv6 dns': at most 3 servers");
+    assert_non_null(strstr(d.err[6], "t.conf:8: key 'ra interval':"));
+    assert_non_null(strstr(d.err[7], "t.conf:9:"));
+    assert_non_null(strstr(d.err[7], "defaultroute6"));
+    cfg_free(&c);
+
+    mkdir_tmp();
+    put("on", "defaultroute6\n");
+    put("off", "nodefaultroute6\n");
+    char text[512];
+    subst("[lac x]\nlns = 192.0.2.1\npppoptfile = @D@/on\n"
+          "[lac y]\nlns = 192.0.2.1\npppoptfile = @D@/on\ndefaultroute6 = no\n"
+          "[lac z]\nlns = 192.0.2.1\npppoptfile = @D@/off\ndefaultroute6 = yes\n",
+          text, sizeof text);
+    assert_int_equal(load(&c, &d, text), 0);
+    for (int i = 0; i < d.n_warn && i < NDIAG; i++) /* the option is real, not ignored */
+        assert_null(strstr(d.warn[i], "defaultroute6"));
+    assert_int_equal(cfg_section_ppp(cfg_find(&c, CFG_LAC, "x"), false, &l, &r, err, sizeof err),
+                     0);
+    assert_true(r.defaultroute6);
+    assert_int_equal(cfg_section_ppp(cfg_find(&c, CFG_LAC, "y"), false, &l, &r, err, sizeof err),
+                     0);
+    assert_false(r.defaultroute6);
+    assert_int_equal(cfg_section_ppp(cfg_find(&c, CFG_LAC, "z"), false, &l, &r, err, sizeof err),
+                     0);
+    assert_true(r.defaultroute6);
+    cfg_free(&c);
+    rm_tmp();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1167,6 +1248,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_file_line),
         cmocka_unit_test(test_every_xl2tpd_key),
         cmocka_unit_test(test_auth_file),
+        cmocka_unit_test(test_ipv6_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 #include "daemon/lns.h"
 #include "daemon/sess.h"
 #include "lib/log.h"
+#include "net/nd6.h"
 
 /* ---- a side: one daemon ---- */
 
@@ -806,12 +807,94 @@ static void test_no_auth_pool(void **state)
     side_stop(&lns_side);
 }
 
+/* `ipv6 prefix`: the LNS takes a /64 for the session when IPv6CP opens,
+ * registers it with the data plane for that session, advertises it (RFC
+ * 4861 §6.2.4) and answers the client's solicitation; neither RS nor RA
+ * ever reaches a TUN; a user's RA is dropped; an RS flood gets one answer
+ * a second; the /64 goes back to the pool with the session. */
+static void test_ipv6_router_advertisement(void **state)
+{
+    static const char *const users[] = {"alice"};
+    char conf[1200];
+    snprintf(conf, sizeof conf, "%sipv6 prefix = 2001:db8:100::/62\nipv6 dns = 2001:db8::53\n",
+             lns_conf());
+    side_start(&lns_side, "10.0.0.1", conf);
+    side_start(&lac_side, "10.0.0.2", lac_conf(users, 1, NULL));
+    l2tpxd_lacc_start(&lac_side.d);
+    pump();
+    struct l2tpxd_sess *ls = find_user(&lns_side, "alice");
+    struct l2tpxd_sess *cs = find_user(&lac_side, "alice");
+    assert_non_null(ls);
+    assert_non_null(cs);
+    assert_true(ls->has_prefix6 && ls->route6p);
+    static const uint8_t block[8] = {0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00, 0x00, 0x00};
+    assert_memory_equal(ls->prefix6, block, 7);
+    assert_int_equal(ls->prefix6[7] & 0xfc, 0); /* inside the /62 */
+    struct route *r = route_find(&lns_side, AF_INET6, ls->prefix6, 64, false);
+    assert_non_null(r);
+    assert_ptr_equal(r->dest, &ls->dest);
+    assert_int_equal(pool_used(&lns_side), 2); /* the IPv4 address and the /64 */
+
+    /* The first advertisement went unsolicited; the client solicited and
+     * was answered; nothing of it reached a TUN. */
+    assert_true(ls->ra_tx >= 2);
+    assert_int_equal(ls->rs_rx, 1);
+    assert_int_equal(cs->rs_tx, 1);
+    assert_true(cs->ra_rx >= 1);
+    assert_int_equal(cs->nd6_dropped, 0);
+    assert_int_equal(lns_side.to_tun_pkts, 0);
+    assert_int_equal(lac_side.to_tun_pkts, 0);
+    assert_int_not_equal(ls->nd6_deadline, LX_MS_NEVER); /* the next one is due */
+    assert_int_equal(cs->nd6_deadline, LX_MS_NEVER);     /* no more solicitations */
+
+    /* A user's router advertisement: dropped, never on the shared TUN. */
+    uint8_t pkt[NET_ND6_RA_MAX_LEN], src[16];
+    struct net_nd6_ra ra;
+    memset(&ra, 0, sizeof ra);
+    ra.router_lifetime = 1800;
+    net_nd6_link_local(cs->ifid6_local, src);
+    static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+    ssize_t n = net_nd6_build_ra(pkt, sizeof pkt, src, all_nodes, &ra);
+    assert_true(n > 0);
+    assert_int_equal(from_tun(&lac_side, &cs->dest, pkt, (size_t)n), 0);
+    pump();
+    assert_int_equal(ls->nd6_dropped, 1);
+    assert_int_equal(lns_side.to_tun_pkts, 0);
+
+    /* Five solicitations at once: one answer (the last was under 1 s ago
+     * or this is the first), the rest dropped and counted. */
+    uint64_t ra0 = ls->ra_tx;
+    n = net_nd6_build_rs(pkt, sizeof pkt, src);
+    assert_int_equal(n, NET_ND6_RS_LEN);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(from_tun(&lac_side, &cs->dest, pkt, (size_t)n), 0);
+    pump();
+    assert_int_equal(ls->rs_rx, 6);
+    assert_true(ls->ra_tx - ra0 <= 1);
+    assert_true(ls->nd6_dropped >= 5);
+    assert_int_equal(lns_side.to_tun_pkts, 0);
+
+    /* The session goes: the /64 route and the pool entry too. */
+    l2tp_session_close(lns_side.d.eng, lx_ev_update_now(lns_side.d.ev), ls->ls, L2TP_CDN_ADMIN, 0,
+                       "admin");
+    pump();
+    assert_null(lns_side.d.sessions);
+    assert_int_equal(routes_of(&lns_side, false), 0);
+    assert_int_equal(pool_used(&lns_side), 0);
+    side_stop(&lac_side);
+    side_stop(&lns_side);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_up_data_down), cmocka_unit_test(test_cycles),
-        cmocka_unit_test(test_bad_password), cmocka_unit_test(test_pool_static_exhausted),
-        cmocka_unit_test(test_shutdown),     cmocka_unit_test(test_no_auth_pool),
+        cmocka_unit_test(test_up_data_down),
+        cmocka_unit_test(test_cycles),
+        cmocka_unit_test(test_bad_password),
+        cmocka_unit_test(test_pool_static_exhausted),
+        cmocka_unit_test(test_shutdown),
+        cmocka_unit_test(test_no_auth_pool),
+        cmocka_unit_test(test_ipv6_router_advertisement),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
