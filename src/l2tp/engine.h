@@ -133,6 +133,70 @@ enum l2tp_event_type {
     L2TP_EV_SESSION_WEN,  /* WAN-Error-Notify received */
 };
 
+/* RFC 3145 §3: Disconnect Codes of the PPP Disconnect Cause Code AVP (46),
+ * which a CDN MAY carry next to its Result Code. §6: 0-20 are the RFC's,
+ * 21-32767 IANA (IESG approval), 32768-65279 vendor, 65280-65535 private. */
+enum {
+    /* §3.1 global errors: Control Protocol Number MUST be 0. */
+    L2TP_PPP_CAUSE_NO_INFO = 0,            /* no information available */
+    L2TP_PPP_CAUSE_ADMIN = 1,              /* administrative disconnect */
+    L2TP_PPP_CAUSE_NO_LCP_RENEG = 2,       /* LCP renegotiation at LNS disabled; LNS
+                                              expects proxy LCP, LAC did not send it */
+    L2TP_PPP_CAUSE_NORMAL = 3,             /* normal disconnection, LCP Terminate-Request
+                                              sent (direction 1: by peer, 2: by local) */
+    L2TP_PPP_CAUSE_ENCRYPTION_REFUSED = 4, /* compulsory encryption refused (1: required
+                                              by local, refused by peer; 2: the reverse) */
+    /* §3.2 LCP errors: Control Protocol Number MUST be 0xc021. */
+    L2TP_PPP_CAUSE_LCP_FSM_TIMEOUT = 5,   /* FSM timeout (PPP event "TO-") */
+    L2TP_PPP_CAUSE_LCP_NO_PACKETS = 6,    /* no recognizable LCP packets received */
+    L2TP_PPP_CAUSE_LCP_LOOPBACK = 7,      /* Magic Number error: link possibly looped back */
+    L2TP_PPP_CAUSE_LCP_ECHO_TIMEOUT = 8,  /* Echo-Request timeout */
+    L2TP_PPP_CAUSE_MP_ENDPOINT_DISC = 9,  /* unexpected Endpoint-Discriminator for MP bundle */
+    L2TP_PPP_CAUSE_MP_MRRU = 10,          /* unexpected MRRU for MP bundle */
+    L2TP_PPP_CAUSE_MP_SSN = 11,           /* unexpected Short-Sequence-Number for MP bundle */
+    L2TP_PPP_CAUSE_CALLBACK_REFUSED = 12, /* compulsory call-back refused (directions as 4) */
+    /* §3.3 authentication errors: Control Protocol Number is the
+     * authentication protocol in use (0xc023 PAP, 0xc223 CHAP ...). */
+    L2TP_PPP_CAUSE_AUTH_FSM_TIMEOUT = 13,   /* FSM timeout */
+    L2TP_PPP_CAUSE_MP_AUTH_NAME = 14,       /* unexpected authenticated name for MP bundle */
+    L2TP_PPP_CAUSE_AUTH_PROTO_REFUSED = 15, /* authentication protocol unacceptable (1: all
+                                               ours rejected by peer; 2: none of the peer's
+                                               acceptable locally) */
+    L2TP_PPP_CAUSE_AUTH_FAILED = 16,        /* bad name, password or secret (1: we
+                                               authenticated the peer; 2: the peer us) */
+    /* §3.4 NCP errors: Control Protocol Number SHOULD be the failing NCP
+     * (0x8021 IPCP, 0x8057 IPV6CP ...). */
+    L2TP_PPP_CAUSE_NCP_FSM_TIMEOUT = 17,        /* FSM timeout */
+    L2TP_PPP_CAUSE_NCP_NONE = 18,               /* no NCP reached Opened */
+    L2TP_PPP_CAUSE_NCP_ADDR_NO_CONVERGE = 19,   /* no acceptable addresses (1: too many
+                                                   Configure-Naks received; 2: sent) */
+    L2TP_PPP_CAUSE_NCP_ADDR_NOT_PERMITTED = 20, /* user may use no address (1: local address
+                                                   refused by peer; 2: remote address
+                                                   refused locally) */
+};
+
+/* RFC 3145 §2 Direction, as seen by the sender of the AVP; "SHOULD be 0
+ * unless documented otherwise" for the code (3, 4, 12, 15, 16, 19, 20). */
+enum {
+    L2TP_PPP_CAUSE_DIR_GLOBAL = 0, /* global error */
+    L2TP_PPP_CAUSE_DIR_PEER = 1,   /* at peer */
+    L2TP_PPP_CAUSE_DIR_LOCAL = 2,  /* at local */
+};
+
+/* RFC 3145 §3.2: the Control Protocol Number of every LCP error (5-12). */
+#define L2TP_PPP_CAUSE_PROTO_LCP 0xc021
+
+/* A PPP Disconnect Cause Code to send in a CDN (l2tp_session_close_cause).
+ * Nothing is sent unless `set`. msg is optional UTF-8 text (RFC 3145 §2),
+ * sent up to its first NUL or its 63rd byte. */
+struct l2tp_cdn_cause {
+    uint16_t code;     /* L2TP_PPP_CAUSE_* */
+    uint16_t proto;    /* PPP Control Protocol Number, 0 if none */
+    uint8_t direction; /* L2TP_PPP_CAUSE_DIR_* */
+    char msg[64];
+    bool set;
+};
+
 struct l2tp_event {
     enum l2tp_event_type type;
     struct l2tp_tunnel *tunnel;
@@ -143,6 +207,15 @@ struct l2tp_event {
     const struct l2tp_call_params *call; /* SESSION_UP */
     uint32_t accm_send, accm_recv;       /* SESSION_SLI */
     uint32_t call_errors[6];             /* SESSION_WEN */
+    /* SESSION_DOWN: RFC 3145 PPP Disconnect Cause Code. local: the one
+     * given to l2tp_session_close_cause(); otherwise the one the peer's
+     * CDN carried (the first if several; none if malformed). Direction as
+     * the CDN's sender meant it. cause_msg is truncated to 63 bytes,
+     * NUL-terminated, bytes below 0x20 replaced by '?' (as in message). */
+    bool cause_set;
+    uint16_t cause_code, cause_proto;
+    uint8_t cause_direction;
+    char cause_msg[64];
 };
 
 struct l2tp_engine_ops {
@@ -202,6 +275,13 @@ void l2tp_session_outgoing_answered(struct l2tp_engine *e, lx_ms_t now, struct l
 /* CDN with Result/Error Code; SESSION_DOWN follows at once. */
 void l2tp_session_close(struct l2tp_engine *e, lx_ms_t now, struct l2tp_session *s, uint16_t result,
                         uint16_t error, const char *msg);
+/* The same, the CDN also carrying the RFC 3145 PPP Disconnect Cause Code
+ * AVP when cause is non-NULL and set (after Result Code and Assigned
+ * Session ID; never Mandatory, hidden like the other AVPs when the tunnel
+ * hides). The SESSION_DOWN event reports the cause too. */
+void l2tp_session_close_cause(struct l2tp_engine *e, lx_ms_t now, struct l2tp_session *s,
+                              uint16_t result, uint16_t error, const char *msg,
+                              const struct l2tp_cdn_cause *cause);
 
 /* LNS -> LAC: Set-Link-Info (§6.15). LAC -> LNS: WAN-Error-Notify (§6.14). */
 int l2tp_session_send_sli(struct l2tp_engine *e, lx_ms_t now, struct l2tp_session *s,
@@ -285,6 +365,9 @@ struct l2tp_engine_stats {
     uint64_t rx_datagrams, rx_bad_header, rx_bad_version, rx_bad_avp, rx_unknown_tunnel,
         rx_unknown_session, rx_halfopen_refused, rx_tunnel_limit, rx_auth_failed, rx_fsm_errors,
         rx_data_dropped, tunnels_opened, tunnels_closed, sessions_opened, sessions_closed;
+    /* §7.1 / §4.2: AVPs without the M bit skipped as malformed or unknown
+     * (the message itself was processed). */
+    uint64_t rx_avp_ignored;
     unsigned tunnels, halfopen, sessions;
 };
 void l2tp_engine_get_stats(const struct l2tp_engine *e, struct l2tp_engine_stats *st);

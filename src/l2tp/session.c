@@ -176,10 +176,32 @@ void l2tp_session_destroy(struct l2tp_session *s)
     free(s);
 }
 
+/* Copies peer-supplied text (not NUL-terminated) for events and logs:
+ * truncated to cap-1 bytes, NUL-terminated, control characters replaced
+ * so that a log line cannot be split or forged. */
+static void copy_text(const uint8_t *p, size_t len, char *out, size_t cap)
+{
+    size_t n = len < cap - 1 ? len : cap - 1;
+    if (n)
+        memcpy(out, p, n);
+    out[n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)out[i] < 0x20)
+            out[i] = '?';
+}
+
+/* The text of a cause we send: up to the first NUL, at most 63 bytes,
+ * whatever the caller left in the array. */
+static size_t cause_text_len(const struct l2tp_cdn_cause *c)
+{
+    return strnlen(c->msg, sizeof(c->msg) - 1);
+}
+
 /* The session is gone: SESSION_DOWN (if the user knows it), freed when
- * the outermost engine call returns. */
+ * the outermost engine call returns. cause: the RFC 3145 cause sent or
+ * received, or NULL. */
 static void session_down(struct l2tp_session *s, bool local, uint16_t result, uint16_t error,
-                         const char *msg)
+                         const char *msg, const struct l2tp_cdn_cause *cause)
 {
     if (s->state == L2TP_SESSION_CLOSED)
         return;
@@ -201,6 +223,14 @@ static void session_down(struct l2tp_session *s, bool local, uint16_t result, ui
         ev.error_code = error;
         if (msg)
             snprintf(ev.message, sizeof(ev.message), "%s", msg);
+        if (cause && cause->set) {
+            ev.cause_set = true;
+            ev.cause_code = cause->code;
+            ev.cause_proto = cause->proto;
+            ev.cause_direction = cause->direction;
+            copy_text((const uint8_t *)cause->msg, cause_text_len(cause), ev.cause_msg,
+                      sizeof(ev.cause_msg));
+        }
         l2tp_engine_emit(e, &ev);
     }
     s->user = NULL;
@@ -214,19 +244,31 @@ static bool tunnel_usable(const struct l2tp_tunnel *t)
 }
 
 /* CDN (§6.12) for a call that may have no state here: header Session ID
- * is the peer's, the Assigned Session ID AVP is ours (§5.3). */
+ * is the peer's, the Assigned Session ID AVP is ours (§5.3). RFC 3145 §2:
+ * the PPP Disconnect Cause Code, when given, follows them ("used in
+ * conjunction with, and not as a replacement for" the Result Code). */
 static int send_cdn(struct l2tp_tunnel *t, lx_ms_t now, uint16_t peer_sid, uint16_t our_sid,
-                    uint16_t result, uint16_t error, const char *msg)
+                    uint16_t result, uint16_t error, const char *msg,
+                    const struct l2tp_cdn_cause *cause)
 {
     struct l2tp_msg_builder b;
     l2tp_tunnel_mb_init(t, &b, L2TP_MSG_CDN);
     l2tp_mb_result(&b, result, error != 0 || (msg && *msg), error, msg && *msg ? msg : NULL);
     l2tp_mb_u16(&b, L2TP_AVP_ASSIGNED_SESSION_ID, our_sid);
+    if (cause && cause->set) {
+        char text[sizeof(cause->msg)];
+        size_t n = cause_text_len(cause);
+        memcpy(text, cause->msg, n);
+        text[n] = 0;
+        /* The table sends it without M ("MUST NOT be marked Mandatory"). */
+        l2tp_mb_disconnect_cause(&b, cause->code, cause->proto, cause->direction, n ? text : NULL);
+    }
     return l2tp_tunnel_send_msg(t, now, peer_sid, &b);
 }
 
 static void session_close_internal(struct l2tp_session *s, lx_ms_t now, uint16_t result,
-                                   uint16_t error, const char *msg)
+                                   uint16_t error, const char *msg,
+                                   const struct l2tp_cdn_cause *cause)
 {
     if (s->state == L2TP_SESSION_CLOSED)
         return;
@@ -235,19 +277,26 @@ static void session_close_internal(struct l2tp_session *s, lx_ms_t now, uint16_t
      * heard of the call. Otherwise "Send CDN, Clean up"; before the
      * peer's ID is known the header carries 0 (§5.3). */
     if (s->state != L2TP_SESSION_WAIT_TUNNEL && s->state != L2TP_SESSION_IDLE && tunnel_usable(t))
-        send_cdn(t, now, s->peer_id, s->local_id, result, error, msg);
-    session_down(s, true, result, error, msg);
+        send_cdn(t, now, s->peer_id, s->local_id, result, error, msg, cause);
+    session_down(s, true, result, error, msg, cause);
 }
 
-void l2tp_session_close(struct l2tp_engine *e, lx_ms_t now, struct l2tp_session *s, uint16_t result,
-                        uint16_t error, const char *msg)
+void l2tp_session_close_cause(struct l2tp_engine *e, lx_ms_t now, struct l2tp_session *s,
+                              uint16_t result, uint16_t error, const char *msg,
+                              const struct l2tp_cdn_cause *cause)
 {
     if (s == NULL)
         return;
     l2tp_engine_enter(e);
     e->now = now;
-    session_close_internal(s, now, result, error, msg);
+    session_close_internal(s, now, result, error, msg, cause);
     l2tp_engine_leave(e);
+}
+
+void l2tp_session_close(struct l2tp_engine *e, lx_ms_t now, struct l2tp_session *s, uint16_t result,
+                        uint16_t error, const char *msg)
+{
+    l2tp_session_close_cause(e, now, s, result, error, msg, NULL);
 }
 
 static void mb_str_opt(struct l2tp_msg_builder *b, uint16_t type, const char *s)
@@ -454,34 +503,56 @@ static void session_fsm_error(struct l2tp_session *s, lx_ms_t now, const struct 
               (unsigned)s->t->local_id, why);
     /* §7.4 / §7.5 tables: out-of-sequence call messages: "Send CDN,
      * Clean up". */
-    session_close_internal(s, now, L2TP_CDN_GENERAL_ERROR, 0, why);
+    session_close_internal(s, now, L2TP_CDN_GENERAL_ERROR, 0, why, NULL);
 }
 
-static void result_message(const struct l2tp_result *r, char *out, size_t cap)
-{
-    out[0] = 0;
-    if (r->msg_len == 0)
-        return;
-    size_t n = r->msg_len < cap - 1 ? r->msg_len : cap - 1;
-    memcpy(out, r->msg, n);
-    out[n] = 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)out[i] < 0x20)
-            out[i] = '?';
-}
-
-static void rx_cdn(struct l2tp_session *s, const struct l2tp_msg *m)
+/* A CDN for this session. bad: the decoder's verdict when the CDN had a
+ * malformed or unknown M-bit AVP (NULL when it decoded cleanly); the call
+ * is over either way, with the peer's Result Code if it could be read. */
+static void rx_cdn(struct l2tp_session *s, const struct l2tp_msg *m,
+                   const struct l2tp_dec_result *bad)
 {
     struct l2tp_result r;
     memset(&r, 0, sizeof(r));
-    l2tp_msg_result(m, &r);
     char msg[128];
-    result_message(&r, msg, sizeof(msg));
-    lx_info("l2tp: session %u/%u in tunnel %u: CDN received (result %u error %u%s%s)",
+    uint16_t result, error;
+    if (l2tp_msg_result(m, &r)) {
+        copy_text(r.msg, r.msg_len, msg, sizeof(msg));
+        result = r.result;
+        error = r.has_error ? r.error : 0;
+    } else {
+        /* Only a malformed CDN lacks it (it is a MUST AVP). */
+        snprintf(msg, sizeof(msg), "%s", bad ? bad->why : "");
+        result = bad ? bad->result_code : L2TP_CDN_GENERAL_ERROR;
+        error = bad ? bad->error_code : 0;
+    }
+    /* RFC 3145: the PPP Disconnect Cause Code, "for informational and
+     * logging purposes only". A malformed one never got this far: without
+     * M it was skipped by the decoder (§7.1, counted in rx_avp_ignored),
+     * with M it made the CDN "bad" but is absent here all the same. */
+    struct l2tp_disconnect_cause dc;
+    struct l2tp_cdn_cause cause;
+    memset(&cause, 0, sizeof(cause));
+    if (l2tp_msg_disconnect_cause(m, &dc)) {
+        cause.set = true;
+        cause.code = dc.code;
+        cause.proto = dc.proto;
+        cause.direction = dc.direction;
+        copy_text(dc.msg, dc.msg_len, cause.msg, sizeof(cause.msg));
+    }
+    char ctext[128] = "";
+    if (cause.set)
+        snprintf(ctext, sizeof(ctext), "; PPP cause %u proto 0x%04x direction %u%s%s",
+                 (unsigned)cause.code, (unsigned)cause.proto, (unsigned)cause.direction,
+                 cause.msg[0] ? ": " : "", cause.msg);
+    lx_info("l2tp: session %u/%u in tunnel %u: %sCDN received (result %u error %u%s%s%s)",
             (unsigned)s->local_id, (unsigned)s->peer_id, (unsigned)s->t->local_id,
-            (unsigned)r.result, (unsigned)(r.has_error ? r.error : 0), msg[0] ? ": " : "", msg);
-    /* §5.6: "Clean up"; the channel's ZLB is the only answer. */
-    session_down(s, false, r.result, r.has_error ? r.error : 0, msg);
+            bad ? "malformed " : "", (unsigned)result, (unsigned)error, msg[0] ? ": " : "", msg,
+            ctext);
+    /* §5.6: "Clean up"; the channel's ZLB is the only answer. A malformed
+     * CDN gets no CDN back (§7.1 asks to end the session, which the peer
+     * has already done). */
+    session_down(s, false, result, error, msg, &cause);
 }
 
 static void rx_wen(struct l2tp_session *s, const struct l2tp_msg *m)
@@ -527,7 +598,7 @@ static void session_fsm(struct l2tp_session *s, lx_ms_t now, const struct l2tp_m
     uint16_t v16;
     switch (m->type) {
     case L2TP_MSG_CDN:
-        rx_cdn(s, m);
+        rx_cdn(s, m, NULL);
         return;
     case L2TP_MSG_WEN:
         /* §6.13: LAC to LNS. */
@@ -555,7 +626,7 @@ static void session_fsm(struct l2tp_session *s, lx_ms_t now, const struct l2tp_m
                 s->peer_id = v16;
             if (send_connected(s, now) != 0) {
                 session_close_internal(s, now, L2TP_CDN_GENERAL_ERROR, L2TP_ERR_NO_RESOURCES,
-                                       "cannot send ICCN");
+                                       "cannot send ICCN", NULL);
                 return;
             }
             session_up(s, now);
@@ -605,7 +676,7 @@ static void rx_new_call(struct l2tp_tunnel *t, lx_ms_t now, const struct l2tp_ms
         LX_LOG_RL(LX_LOG_WARN, "l2tp: tunnel %u: %s refused, %u sessions", (unsigned)t->local_id,
                   l2tp_msg_type_name(m->type), t->n_sessions);
         send_cdn(t, now, peer_sid, new_session_id(t), L2TP_CDN_NO_FACILITIES_TEMP,
-                 L2TP_ERR_NO_RESOURCES, "session limit reached");
+                 L2TP_ERR_NO_RESOURCES, "session limit reached", NULL);
         return;
     }
     s->peer_id = peer_sid;
@@ -615,9 +686,9 @@ static void rx_new_call(struct l2tp_tunnel *t, lx_ms_t now, const struct l2tp_ms
         return; /* the callback closed it */
     if (!ok) {
         /* "Receive ICRQ, not acceptable: Send CDN, Clean up". */
-        send_cdn(t, now, peer_sid, s->local_id, L2TP_CDN_NO_FACILITIES_TEMP, 0,
-                 "call not accepted");
-        session_down(s, true, L2TP_CDN_NO_FACILITIES_TEMP, 0, NULL);
+        send_cdn(t, now, peer_sid, s->local_id, L2TP_CDN_NO_FACILITIES_TEMP, 0, "call not accepted",
+                 NULL);
+        session_down(s, true, L2TP_CDN_NO_FACILITIES_TEMP, 0, NULL, NULL);
         return;
     }
     s->visible = true;
@@ -628,7 +699,8 @@ static void rx_new_call(struct l2tp_tunnel *t, lx_ms_t now, const struct l2tp_ms
         l2tp_mb_u32(&b, L2TP_AVP_PHYSICAL_CHANNEL_ID, s->params->physical_channel);
     s->state = incoming ? L2TP_SESSION_WAIT_CONNECT : L2TP_SESSION_WAIT_CS_ANSWER;
     if (l2tp_tunnel_send_msg(t, now, peer_sid, &b) != 0)
-        session_down(s, true, L2TP_CDN_GENERAL_ERROR, L2TP_ERR_NO_RESOURCES, "cannot send reply");
+        session_down(s, true, L2TP_CDN_GENERAL_ERROR, L2TP_ERR_NO_RESOURCES, "cannot send reply",
+                     NULL);
 }
 
 /* A call message whose Session ID we do not know. */
@@ -646,7 +718,21 @@ static void rx_unknown_session(struct l2tp_tunnel *t, lx_ms_t now, uint16_t sid,
     if ((m->type == L2TP_MSG_ICRP || m->type == L2TP_MSG_OCRP) &&
         l2tp_msg_u16(m, L2TP_AVP_ASSIGNED_SESSION_ID, &peer_sid) && peer_sid && sid)
         send_cdn(t, now, peer_sid, sid, L2TP_CDN_GENERAL_ERROR, L2TP_ERR_INVALID_SESSION_ID,
-                 "no such session");
+                 "no such session", NULL);
+}
+
+/* §5.3: a CDN sent before the peer learnt our Session ID (header Session
+ * ID 0) names the call by its own Assigned Session ID; only calls still
+ * being set up can be in that position. */
+static struct l2tp_session *early_cdn_session(const struct l2tp_tunnel *t, const struct l2tp_msg *m)
+{
+    uint16_t peer_sid = 0;
+    if (!l2tp_msg_u16(m, L2TP_AVP_ASSIGNED_SESSION_ID, &peer_sid) || peer_sid == 0)
+        return NULL;
+    for (struct l2tp_session *s = t->setup_head; s; s = s->setup_next)
+        if (s->peer_id == peer_sid)
+            return s;
+    return NULL;
 }
 
 void l2tp_session_handle_msg(struct l2tp_tunnel *t, lx_ms_t now, uint16_t session_id,
@@ -657,19 +743,11 @@ void l2tp_session_handle_msg(struct l2tp_tunnel *t, lx_ms_t now, uint16_t sessio
             rx_new_call(t, now, m);
             return;
         }
-        uint16_t peer_sid = 0;
-        if (m->type == L2TP_MSG_CDN && l2tp_msg_u16(m, L2TP_AVP_ASSIGNED_SESSION_ID, &peer_sid) &&
-            peer_sid) {
-            /* §5.3: a CDN sent before the peer learnt our Session ID
-             * names the call by its own Assigned Session ID; only calls
-             * still being set up can be in that position. */
-            for (struct l2tp_session *s = t->setup_head; s; s = s->setup_next)
-                if (s->peer_id == peer_sid) {
-                    rx_cdn(s, m);
-                    return;
-                }
-        }
-        rx_unknown_session(t, now, 0, m);
+        struct l2tp_session *s = m->type == L2TP_MSG_CDN ? early_cdn_session(t, m) : NULL;
+        if (s)
+            rx_cdn(s, m, NULL);
+        else
+            rx_unknown_session(t, now, 0, m);
         return;
     }
     struct l2tp_session *s = find_session(t, session_id);
@@ -681,16 +759,28 @@ void l2tp_session_handle_msg(struct l2tp_tunnel *t, lx_ms_t now, uint16_t sessio
 }
 
 /* A session-scope decode error (§4.2 unknown M-bit AVP, §7.1 malformed
- * AVP with M set): CDN with the codes the decoder chose. */
+ * AVP with M set): CDN with the codes the decoder chose. A CDN with such
+ * an AVP (e.g. a PPP Disconnect Cause Code of a wrong length sent with M,
+ * which RFC 3145 §2 forbids) still ends its call as the peer meant: no
+ * CDN goes back for a call the peer has already cleared. */
 void l2tp_session_dec_error(struct l2tp_tunnel *t, lx_ms_t now, uint16_t session_id,
                             const struct l2tp_msg *m, const struct l2tp_dec_result *res)
 {
     uint16_t result = L2TP_CDN_GENERAL_ERROR;
+    if (m->type == L2TP_MSG_CDN) {
+        struct l2tp_session *s =
+            session_id != 0 ? find_session(t, session_id) : early_cdn_session(t, m);
+        if (s)
+            rx_cdn(s, m, res);
+        else
+            rx_unknown_session(t, now, session_id, m);
+        return;
+    }
     if (session_id == 0) {
         /* The first message of a call: refuse the call, keep no state. */
         uint16_t peer_sid = 0;
         if (l2tp_msg_u16(m, L2TP_AVP_ASSIGNED_SESSION_ID, &peer_sid) && peer_sid)
-            send_cdn(t, now, peer_sid, new_session_id(t), result, res->error_code, res->why);
+            send_cdn(t, now, peer_sid, new_session_id(t), result, res->error_code, res->why, NULL);
         return;
     }
     struct l2tp_session *s = find_session(t, session_id);
@@ -698,7 +788,7 @@ void l2tp_session_dec_error(struct l2tp_tunnel *t, lx_ms_t now, uint16_t session
         t->e->st.rx_unknown_session++;
         return;
     }
-    session_close_internal(s, now, result, res->error_code, res->why);
+    session_close_internal(s, now, result, res->error_code, res->why, NULL);
 }
 
 /* §7.2.1 "Send tunnel-open event to waiting sessions": §7.4.1 / §7.5.2
@@ -715,7 +805,7 @@ void l2tp_session_tunnel_up(struct l2tp_tunnel *t, lx_ms_t now)
             return;
         if (send_request(s, now) != 0)
             session_down(s, true, L2TP_CDN_NO_FACILITIES_TEMP, L2TP_ERR_NO_RESOURCES,
-                         "cannot send call request");
+                         "cannot send call request", NULL);
     }
 }
 
@@ -725,7 +815,7 @@ void l2tp_session_tunnel_down(struct l2tp_tunnel *t, bool local, uint16_t result
     char why[128];
     snprintf(why, sizeof(why), "tunnel closed%s%s", msg && *msg ? ": " : "", msg ? msg : "");
     while (t->s_head)
-        session_down(t->s_head, local, result, error, why);
+        session_down(t->s_head, local, result, error, why, NULL);
 }
 
 void l2tp_session_setup_timeouts(struct l2tp_tunnel *t, lx_ms_t now)
@@ -736,7 +826,7 @@ void l2tp_session_setup_timeouts(struct l2tp_tunnel *t, lx_ms_t now)
                   (unsigned)s->local_id, (unsigned)t->local_id, l2tp_session_state_str(s->state));
         /* §4.4.2 CDN Result Code 10: not established within the time
          * allotted. */
-        session_close_internal(s, now, L2TP_CDN_TIMEOUT, 0, "session setup timed out");
+        session_close_internal(s, now, L2TP_CDN_TIMEOUT, 0, "session setup timed out", NULL);
     }
 }
 
@@ -764,7 +854,7 @@ static struct l2tp_session *place_call(struct l2tp_engine *e, lx_ms_t now, struc
     }
     if (send_request(s, now) != 0) {
         s->visible = false; /* the caller gets NULL: no event either */
-        session_down(s, true, L2TP_CDN_NO_FACILITIES_TEMP, L2TP_ERR_NO_RESOURCES, NULL);
+        session_down(s, true, L2TP_CDN_NO_FACILITIES_TEMP, L2TP_ERR_NO_RESOURCES, NULL, NULL);
         s = NULL;
     }
 out:
@@ -803,7 +893,7 @@ void l2tp_session_outgoing_answered(struct l2tp_engine *e, lx_ms_t now, struct l
     /* §7.5.1 wait-cs-answer + Bearer answer, framing detected: Send OCCN. */
     if (send_connected(s, now) != 0)
         session_close_internal(s, now, L2TP_CDN_GENERAL_ERROR, L2TP_ERR_NO_RESOURCES,
-                               "cannot send OCCN");
+                               "cannot send OCCN", NULL);
     else
         session_up(s, now);
     l2tp_engine_leave(e);

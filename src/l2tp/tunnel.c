@@ -649,6 +649,15 @@ static void tunnel_deliver(void *user, uint16_t session_id, const uint8_t *body,
         m, body, len, session_id, cfg->secret_len ? cfg->secret : NULL, cfg->secret_len, &res);
     if (st == L2TP_DEC_ZLB)
         return;
+    if (res.n_ignored) {
+        /* §7.1 / §4.2: AVPs without M that are malformed (e.g. an RFC 3145
+         * PPP Disconnect Cause Code shorter than 11 octets) or unknown were
+         * skipped; the message goes on without them. */
+        e->st.rx_avp_ignored += res.n_ignored;
+        LX_LOG_RL(LX_LOG_INFO, "l2tp: tunnel %u: %s (session %u): %u AVP(s) ignored",
+                  (unsigned)t->local_id, l2tp_msg_type_name(m->type), (unsigned)session_id,
+                  res.n_ignored);
+    }
     if (st != L2TP_DEC_OK && st != L2TP_DEC_DUPLICATE_AVP) {
         e->st.rx_bad_avp++;
         LX_LOG_RL(LX_LOG_NOTICE, "l2tp: tunnel %u: bad %s (session %u): %s: %s",
@@ -672,9 +681,12 @@ static void tunnel_deliver(void *user, uint16_t session_id, const uint8_t *body,
             break;
         case L2TP_TEARDOWN_TUNNEL:
             /* §4.2: the first message of a call has Session ID 0, but
-             * its bad AVP concerns that call only: refuse the call. */
+             * its bad AVP concerns that call only: refuse the call. So
+             * does a CDN sent before the peer knew our Session ID (§5.3),
+             * when its framing is intact: it ends that call. */
             if (t->state == L2TP_TUNNEL_ESTABLISHED && session_id == 0 &&
-                (m->type == L2TP_MSG_ICRQ || m->type == L2TP_MSG_OCRQ) &&
+                (m->type == L2TP_MSG_ICRQ || m->type == L2TP_MSG_OCRQ ||
+                 (m->type == L2TP_MSG_CDN && st != L2TP_DEC_BAD_AVP_HEADER)) &&
                 l2tp_msg_has(m, L2TP_AVP_ASSIGNED_SESSION_ID)) {
                 l2tp_session_dec_error(t, now, session_id, m, &res);
                 return;

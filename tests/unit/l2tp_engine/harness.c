@@ -149,6 +149,11 @@ static void cb_event(void *user, const struct l2tp_event *ev)
     r->accm_send = ev->accm_send;
     r->accm_recv = ev->accm_recv;
     memcpy(r->call_errors, ev->call_errors, sizeof(r->call_errors));
+    r->cause_set = ev->cause_set;
+    r->cause_code = ev->cause_code;
+    r->cause_proto = ev->cause_proto;
+    r->cause_direction = ev->cause_direction;
+    memcpy(r->cause_msg, ev->cause_msg, sizeof(r->cause_msg));
     if (ev->call) {
         r->had_call = true;
         r->call = *ev->call;

@@ -24,6 +24,10 @@ struct h_event {
     uint32_t call_errors[6];
     bool had_call;
     struct l2tp_call_params call; /* SESSION_UP */
+    bool cause_set;               /* SESSION_DOWN: RFC 3145 cause */
+    uint16_t cause_code, cause_proto;
+    uint8_t cause_direction;
+    char cause_msg[64];
 };
 
 struct h_node;
