@@ -1301,9 +1301,9 @@ static int ranges_to_pool(const struct cfg_ip_range *r, unsigned n, char *out, s
  * get_secret) takes the first line whose `us` is our host name or '*' and
  * whose `them` is the peer's Host Name AVP or '*', at tunnel time. l2tpx
  * resolves at load: on a [lac], `them` is matched against the `lns` host as
- * written; on an [lns], where the peer is not known yet, only `them` = '*'
- * lines apply (a line for a named peer gets a warning: select that peer
- * with `lac` in its own [lns] and give it `secret`). */
+ * written; on an [lns], where the peer is known only when its SCCRQ
+ * arrives, the `them` = '*' line gives the section's secret and the
+ * named-peer lines before it are kept for cfg_tunnel_for_peer(). */
 static int secret_from_auth_file(struct cfg_parse *p, struct cfg_section *s, bool required,
                                  unsigned req_line, const char *req_key)
 {
@@ -1318,7 +1318,6 @@ static int secret_from_auth_file(struct cfg_parse *p, struct cfg_section *s, boo
     }
     char line[1024];
     unsigned ln = 0, warn_line = 0;
-    char warn_them[64] = "";
     bool found = false, bad = false;
     while (!found && !bad && fgets(line, sizeof line, f) != NULL) {
         ln++;
@@ -1355,13 +1354,6 @@ static int secret_from_auth_file(struct cfg_parse *p, struct cfg_section *s, boo
             continue;
         bool them_ok =
             strcmp(them, "*") == 0 || (s->kind == CFG_LAC && strcasecmp(them, s->lns_host) == 0);
-        if (!them_ok) {
-            if (s->kind == CFG_LNS && !warn_line) {
-                warn_line = ln;
-                snprintf(warn_them, sizeof warn_them, "%s", them);
-            }
-            continue;
-        }
         size_t sl = strlen(sec);
         if (sl > sizeof s->tunnel.secret) {
             char msg[600];
@@ -1371,6 +1363,31 @@ static int secret_from_auth_file(struct cfg_parse *p, struct cfg_section *s, boo
             bad = true;
             break;
         }
+        if (!them_ok && s->kind == CFG_LNS) {
+            if (s->n_peer_secrets >= CFG_MAX_PEER_SECRETS || tl >= sizeof s->peer_secrets->them) {
+                if (!warn_line)
+                    warn_line = ln;
+                continue;
+            }
+            struct cfg_peer_secret *ps =
+                realloc(s->peer_secrets, (s->n_peer_secrets + 1) * sizeof *s->peer_secrets);
+            if (ps == NULL) {
+                diag(p, true, s->line, "out of memory");
+                bad = true;
+                break;
+            }
+            s->peer_secrets = ps;
+            ps = &ps[s->n_peer_secrets++];
+            memset(ps, 0, sizeof *ps);
+            memcpy(ps->them, them, tl + 1);
+            /* the rest of tunnel is filled in by finalize() */
+            memcpy(ps->tunnel.secret, sec, sl);
+            ps->tunnel.secret_len = sl;
+            ps->line = ln;
+            continue;
+        }
+        if (!them_ok)
+            continue;
         memcpy(s->tunnel.secret, sec, sl);
         s->tunnel.secret_len = sl;
         snprintf(s->secret_origin, sizeof s->secret_origin, "%s:%u", path, ln);
@@ -1383,12 +1400,12 @@ static int secret_from_auth_file(struct cfg_parse *p, struct cfg_section *s, boo
     if (warn_line) {
         char msg[700];
         snprintf(msg, sizeof msg,
-                 "%s:%u: secret for peer '%s' not used by [lns %s]: l2tpx resolves one tunnel "
-                 "secret per [lns] at load (use `lac` and `secret` in a [lns] of its own)",
-                 path, warn_line, warn_them, s->name);
+                 "%s:%u: [lns %s]: more than %d named-peer secrets (or a host name over 63 "
+                 "bytes): the rest are not used",
+                 path, warn_line, s->name, CFG_MAX_PEER_SECRETS);
         diag_raw(p, false, msg);
     }
-    if (!found && required) {
+    if (!found && required && s->n_peer_secrets == 0) {
         diag(p, true, req_line, "key '%s': needs a 'secret' (no entry for '%s' in %s)", req_key,
              s->tunnel.host_name, path);
         return -1;
@@ -1622,6 +1639,17 @@ static void finalize(struct cfg_parse *p)
         if (s->kind == CFG_LNS && s->n_lac)
             lns_has_ranges = true;
         finalize_ppp(p, s, sysname);
+        /* Each named peer's tunnel: the section's, with its own secret. */
+        for (unsigned j = 0; j < s->n_peer_secrets; j++) {
+            struct cfg_peer_secret *ps = &s->peer_secrets[j];
+            uint8_t secret[sizeof ps->tunnel.secret];
+            size_t sl = ps->tunnel.secret_len;
+            memcpy(secret, ps->tunnel.secret, sl);
+            ps->tunnel = s->tunnel;
+            memcpy(ps->tunnel.secret, secret, sl);
+            ps->tunnel.secret_len = sl;
+            explicit_bzero(secret, sizeof secret);
+        }
     }
     if (g->access_control && !lns_has_ranges) {
         bool any_lns = false;
@@ -1705,10 +1733,25 @@ void cfg_free(struct cfg *c)
             s->pppopts = NULL;
         }
         explicit_bzero(s->tunnel.secret, sizeof s->tunnel.secret);
+        if (s->peer_secrets)
+            explicit_bzero(s->peer_secrets, s->n_peer_secrets * sizeof *s->peer_secrets);
+        free(s->peer_secrets);
+        s->peer_secrets = NULL;
+        s->n_peer_secrets = 0;
     }
     free(c->sections);
     c->sections = NULL;
     c->n_sections = 0;
+}
+
+const struct l2tp_tunnel_cfg *cfg_tunnel_for_peer(const struct cfg_section *sec,
+                                                  const char *peer_host_name)
+{
+    if (peer_host_name != NULL && peer_host_name[0] != '\0')
+        for (unsigned i = 0; i < sec->n_peer_secrets; i++)
+            if (strcasecmp(sec->peer_secrets[i].them, peer_host_name) == 0)
+                return &sec->peer_secrets[i].tunnel;
+    return &sec->tunnel;
 }
 
 const struct cfg_section *cfg_find(const struct cfg *c, enum cfg_kind kind, const char *name)

@@ -101,6 +101,17 @@ struct cfg_ppp {
 
 struct l2tpx_pppopts;
 
+/* [lns]: a line of xl2tpd's auth file for a named peer. xl2tpd matches
+ * `them` against the peer's Host Name AVP when the SCCRQ arrives; so does
+ * cfg_tunnel_for_peer(). `tunnel` is the section's own configuration with
+ * this secret (stable for the life of the cfg: the engine keeps it). */
+struct cfg_peer_secret {
+    char them[64];
+    struct l2tp_tunnel_cfg tunnel;
+    unsigned line; /* in the auth file */
+};
+#define CFG_MAX_PEER_SECRETS 4096
+
 struct cfg_section {
     enum cfg_kind kind;
     char name[CFG_NAME_MAX];
@@ -126,6 +137,11 @@ struct cfg_section {
     /* Where the tunnel secret came from when taken from xl2tpd's `auth
      * file`: "FILE:LINE" ("" = the `secret` key or none). */
     char secret_origin[300];
+    /* [lns] without `secret`: the auth file's named-peer lines that come
+     * before its first `them` = '*' line (whose secret is tunnel.secret),
+     * in file order. */
+    struct cfg_peer_secret *peer_secrets;
+    unsigned n_peer_secrets;
     /* Line of each key (key table index) set in this section; 0 = unset. */
     uint32_t key_line[CFG_MAX_KEYS];
 };
@@ -215,6 +231,11 @@ void cfg_free(struct cfg *c);
 
 const struct cfg_section *cfg_find(const struct cfg *c, enum cfg_kind kind, const char *name);
 bool cfg_range_contains(const struct cfg_ip_range *r, const struct l2tp_addr *a);
+/* The tunnel configuration for an SCCRQ from a peer calling itself
+ * peer_host_name (NULL = unknown) on [lns] sec: the first auth-file line
+ * naming that host (case-insensitive, as xl2tpd), else the section's own. */
+const struct l2tp_tunnel_cfg *cfg_tunnel_for_peer(const struct cfg_section *sec,
+                                                  const char *peer_host_name);
 /* The [lns] whose `lac` / `no lac` ranges allow peer (the last range
  * containing it decides, as in xl2tpd); else (unless access control)
  * the one without `lac` named "default", else the first without `lac`;

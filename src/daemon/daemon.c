@@ -377,9 +377,12 @@ static const struct l2tp_tunnel_cfg *eng_accept_tunnel(void *user, const struct 
             return NULL;
         }
     }
-    lx_debug("tunnel request from %s (%s): [lns %s]", astr(peer, pb, sizeof pb),
-             peer_host_name ? peer_host_name : "", sec->name);
-    return &sec->tunnel;
+    /* xl2tpd's auth file may hold a secret for this peer's host name. */
+    const struct l2tp_tunnel_cfg *tc = cfg_tunnel_for_peer(sec, peer_host_name);
+    lx_debug("tunnel request from %s (%s): [lns %s]%s", astr(peer, pb, sizeof pb),
+             peer_host_name ? peer_host_name : "", sec->name,
+             tc != &sec->tunnel ? ", secret for this host name" : "");
+    return tc;
 }
 
 /* What a tunnel's user pointer is (see enum l2tpxd_owner_kind). */

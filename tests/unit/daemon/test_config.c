@@ -652,10 +652,8 @@ static void test_debian_setup(void **state)
     assert_true(has_diag(&d, false, "options.xl2tpd:17:")); /* connect-delay */
     assert_true(has_diag(&d, false, "options.client:4:"));  /* noccp (other file) */
     assert_true(has_diag(&d, false, "options.client:11:")); /* lock */
-    /* the named-peer line of the auth file cannot serve an [lns] */
-    assert_true(has_diag(&d, false, "l2tp-secrets:2: secret for peer 'special' not used"));
     assert_true(has_diag(&d, false, "xl2tpd.conf:31: key 'require chap': no effect without"));
-    assert_int_equal(d.n_warn, 11);
+    assert_int_equal(d.n_warn, 10);
     no_secret_in_diags(&d, "al1ce");
     no_secret_in_diags(&d, "tunnel-k3y");
 
@@ -666,6 +664,15 @@ static void test_debian_setup(void **state)
     assert_int_equal(lns->tunnel.secret_len, strlen("tunnel-k3y"));
     assert_memory_equal(lns->tunnel.secret, "tunnel-k3y", 10);
     assert_non_null(strstr(lns->secret_origin, "l2tp-secrets:3"));
+    /* the named-peer line serves the peer whose Host Name AVP says so */
+    const struct l2tp_tunnel_cfg *tc = cfg_tunnel_for_peer(lns, "Special");
+    assert_ptr_not_equal(tc, &lns->tunnel);
+    assert_int_equal(tc->secret_len, strlen("peer-only-key"));
+    assert_memory_equal(tc->secret, "peer-only-key", tc->secret_len);
+    assert_ptr_equal(tc->profile, lns);
+    assert_string_equal(tc->host_name, lns->tunnel.host_name);
+    assert_ptr_equal(cfg_tunnel_for_peer(lns, "someone"), &lns->tunnel);
+    assert_ptr_equal(cfg_tunnel_for_peer(lns, NULL), &lns->tunnel);
 
     struct ppp_link_cfg l;
     struct cfg_ppp_resolved r;
@@ -1130,6 +1137,35 @@ static void test_auth_file(void **state)
     no_secret_in_diags(&d, "lac-secret");
     no_secret_in_diags(&d, "other-secret");
     assert_int_equal(count_diag(&d, false, "not used by"), 0); /* "* *"-like line came first */
+    cfg_free(&c);
+
+    /* [lns]: named peers before the first "them = *" line are matched at
+     * tunnel time by Host Name; lines after it never match (xl2tpd takes
+     * the first matching line). Only named lines: a required secret is
+     * satisfied for those peers. */
+    put("s2", "lns2 Peer-A key-a\n"
+              "* peer-b key-b\n"
+              "lns2 * key-any\n"
+              "lns2 peer-c key-c-never\n");
+    put("s3", "lns3 peer-a key-a3\n");
+    subst("[global]\nauth file = @D@/s2\n[lns x]\nhostname = lns2\nchallenge = yes\n", text,
+          sizeof text);
+    assert_int_equal(load(&c, &d, text), 0);
+    s = cfg_find(&c, CFG_LNS, "x");
+    assert_int_equal(s->n_peer_secrets, 2);
+    assert_memory_equal(cfg_tunnel_for_peer(s, "peer-a")->secret, "key-a", 5);
+    assert_memory_equal(cfg_tunnel_for_peer(s, "PEER-B")->secret, "key-b", 5);
+    assert_ptr_equal(cfg_tunnel_for_peer(s, "peer-c"), &s->tunnel);
+    assert_memory_equal(s->tunnel.secret, "key-any", 7);
+    assert_true(cfg_tunnel_for_peer(s, "peer-a")->auth_required);
+    no_secret_in_diags(&d, "key-");
+    cfg_free(&c);
+    subst("[global]\nauth file = @D@/s3\n[lns y]\nhostname = lns3\nchallenge = yes\n", text,
+          sizeof text);
+    assert_int_equal(load(&c, &d, text), 0);
+    s = cfg_find(&c, CFG_LNS, "y");
+    assert_int_equal(s->tunnel.secret_len, 0);
+    assert_memory_equal(cfg_tunnel_for_peer(s, "peer-a")->secret, "key-a3", 6);
     cfg_free(&c);
 
     subst("[global]\nauth file = @D@/s1\n[lac d]\nhostname = lac3\nlns = nobody.example\n"
