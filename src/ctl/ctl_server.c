@@ -44,6 +44,14 @@ struct ctl_server {
 
 /* ---- JSON ---- */
 
+/* RFC 3145 §3.1 code 1: an operator's disconnect. */
+static const struct l2tp_cdn_cause ctl_admin_cause = {
+    .code = L2TP_PPP_CAUSE_ADMIN,
+    .direction = L2TP_PPP_CAUSE_DIR_GLOBAL,
+    .msg = CTL_DISCONNECT_MSG,
+    .set = true,
+};
+
 static void add_u64(struct json_object *o, const char *k, uint64_t v)
 {
     json_object_object_add(o, k, json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t)v));
@@ -146,6 +154,7 @@ struct json_object *ctl_stats_json(const struct l2tp_engine_stats *st)
     F(rx_bad_header);
     F(rx_bad_version);
     F(rx_bad_avp);
+    F(rx_avp_ignored);
     F(rx_unknown_tunnel);
     F(rx_unknown_session);
     F(rx_halfopen_refused);
@@ -408,7 +417,8 @@ static struct json_object *cmd_disconnect_session(const struct ctl_req *r)
     lx_notice("control: disconnecting session %u/%u", si.tunnel_local_id, si.local_id);
     /* RFC 2661 §4.4.2: CDN Result Code 3, "Call disconnected for
      * administrative reasons". */
-    l2tp_session_close(r->e, r->now, s, L2TP_CDN_ADMIN, L2TP_ERR_NONE, CTL_DISCONNECT_MSG);
+    l2tp_session_close_cause(r->e, r->now, s, L2TP_CDN_ADMIN, L2TP_ERR_NONE, CTL_DISCONNECT_MSG,
+                             &ctl_admin_cause);
     changed(r);
     struct json_object *arr = json_object_new_array();
     json_object_array_add(arr, victim_json(si.tunnel_local_id, si.local_id));
@@ -553,7 +563,8 @@ static struct json_object *disconnect_picked(const struct ctl_req *r, struct pic
         if (s == NULL)
             continue;
         lx_notice("control: disconnecting session %u/%u (%s)", p->ids[i].tid, p->ids[i].sid, what);
-        l2tp_session_close(r->e, r->now, s, L2TP_CDN_ADMIN, L2TP_ERR_NONE, CTL_DISCONNECT_MSG);
+        l2tp_session_close_cause(r->e, r->now, s, L2TP_CDN_ADMIN, L2TP_ERR_NONE, CTL_DISCONNECT_MSG,
+                                 &ctl_admin_cause);
         json_object_array_add(arr, victim_json(p->ids[i].tid, p->ids[i].sid));
     }
     free(p->ids);

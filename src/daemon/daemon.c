@@ -496,7 +496,13 @@ static void eng_event(void *user, const struct l2tp_event *ev)
         l2tp_session_get_info(ev->session, &si);
         struct l2tpxd_sess *s = l2tp_session_get_user(ev->session);
         if (s) {
-            l2tpxd_sess_lower_down(s, ev->local, ev->result_code, ev->error_code, ev->message);
+            /* The peer's RFC 3145 cause, if its CDN had one, goes in the
+             * session's one closing log line. */
+            char cause[160], msg[300];
+            l2tpxd_cause_str(ev, cause, sizeof cause);
+            snprintf(msg, sizeof msg, "%s%s%s", ev->message, ev->message[0] && cause[0] ? "; " : "",
+                     cause);
+            l2tpxd_sess_lower_down(s, ev->local, ev->result_code, ev->error_code, msg);
         } else {
             lx_info("session %u/%u closed by %s: result %u error %u%s%s", si.tunnel_local_id,
                     si.local_id, ev->local ? "us" : "peer", ev->result_code, ev->error_code,

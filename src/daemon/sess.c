@@ -72,6 +72,9 @@ uint64_t l2tpxd_sess_activity(const struct l2tpxd_sess *s)
     return s->dest.to_user_pkts + s->dest.from_user_pkts;
 }
 
+static void set_cause(struct l2tpxd_sess *s, uint16_t code, uint16_t proto, uint8_t dir,
+                      const char *msg);
+
 /* ---- the session timer: PPP timers, idle and session limits ---- */
 
 static void sess_rearm(struct l2tpxd_sess *s)
@@ -111,8 +114,8 @@ static void do_close(struct l2tpxd_sess *s)
     struct l2tp_session *ls = s->ls;
     if (ls == NULL)
         return;
-    l2tp_session_close(d->eng, lx_ev_update_now(d->ev), ls, s->cdn_result, s->cdn_error,
-                       s->cdn_msg[0] ? s->cdn_msg : NULL);
+    l2tp_session_close_cause(d->eng, lx_ev_update_now(d->ev), ls, s->cdn_result, s->cdn_error,
+                             s->cdn_msg[0] ? s->cdn_msg : NULL, &s->cdn_cause);
     l2tpxd_rearm(d);
 }
 
@@ -126,6 +129,7 @@ static void sess_timer_fired(void *arg, struct lx_timer *t)
     }
     if (now >= s->session_deadline) {
         /* RFC 2865 §5.27 Session-Timeout / pppd maxconnect. */
+        set_cause(s, L2TP_PPP_CAUSE_ADMIN, 0, L2TP_PPP_CAUSE_DIR_GLOBAL, "session timeout");
         l2tpxd_sess_close(s, L2TP_CDN_ADMIN, L2TP_ERR_NONE, "session timeout");
         do_close(s);
         return;
@@ -139,6 +143,7 @@ static void sess_timer_fired(void *arg, struct lx_timer *t)
             s->idle_last_ms = now;
         }
         if (now - s->idle_last_ms >= (uint64_t)s->idle_timeout_s * 1000u) {
+            set_cause(s, L2TP_PPP_CAUSE_ADMIN, 0, L2TP_PPP_CAUSE_DIR_GLOBAL, "idle timeout");
             l2tpxd_sess_close(s, L2TP_CDN_ADMIN, L2TP_ERR_NONE, "idle timeout");
             do_close(s);
             return;
@@ -150,6 +155,108 @@ static void sess_timer_fired(void *arg, struct lx_timer *t)
     if (ppp_link_next_timeout(s->link) <= now)
         ppp_link_timeout(s->link, now);
     sess_rearm(s);
+}
+
+/* RFC 3145: why the PPP side ended, sent with the CDN (AVP 46). */
+static void set_cause(struct l2tpxd_sess *s, uint16_t code, uint16_t proto, uint8_t dir,
+                      const char *msg)
+{
+    if (s->cdn_cause.set)
+        return; /* the first reason stands */
+    s->cdn_cause.code = code;
+    s->cdn_cause.proto = proto;
+    s->cdn_cause.direction = dir;
+    snprintf(s->cdn_cause.msg, sizeof s->cdn_cause.msg, "%s", msg ? msg : "");
+    s->cdn_cause.set = true;
+}
+
+static uint16_t auth_proto(enum ppp_auth_method m)
+{
+    return m == PPP_AUTH_PAP ? PPP_PROTO_PAP : PPP_PROTO_CHAP;
+}
+
+static void cause_for_down(struct l2tpxd_sess *s, enum ppp_link_down_reason r)
+{
+    bool lns = s->role == PPP_LINK_AUTHENTICATOR;
+    const char *why = ppp_link_down_reason_name(r);
+    switch (r) {
+    case PPP_LINK_DOWN_ADMIN: /* §3.1 code 3: we sent the Terminate-Request */
+        set_cause(s, L2TP_PPP_CAUSE_NORMAL, 0, L2TP_PPP_CAUSE_DIR_LOCAL, why);
+        break;
+    case PPP_LINK_DOWN_PEER_TERMINATED:
+        set_cause(s, L2TP_PPP_CAUSE_NORMAL, 0, L2TP_PPP_CAUSE_DIR_PEER, why);
+        break;
+    case PPP_LINK_DOWN_LCP_TIMEOUT: /* §3.2 */
+        set_cause(s, L2TP_PPP_CAUSE_LCP_FSM_TIMEOUT, L2TP_PPP_CAUSE_PROTO_LCP,
+                  L2TP_PPP_CAUSE_DIR_GLOBAL, why);
+        break;
+    case PPP_LINK_DOWN_ECHO_TIMEOUT:
+        set_cause(s, L2TP_PPP_CAUSE_LCP_ECHO_TIMEOUT, L2TP_PPP_CAUSE_PROTO_LCP,
+                  L2TP_PPP_CAUSE_DIR_GLOBAL, why);
+        break;
+    case PPP_LINK_DOWN_LOOPBACK:
+        set_cause(s, L2TP_PPP_CAUSE_LCP_LOOPBACK, L2TP_PPP_CAUSE_PROTO_LCP,
+                  L2TP_PPP_CAUSE_DIR_GLOBAL, why);
+        break;
+    case PPP_LINK_DOWN_AUTH_REFUSED: /* §3.3 code 15: 1 = ours refused by the peer */
+        set_cause(s, L2TP_PPP_CAUSE_AUTH_PROTO_REFUSED, auth_proto(s->auth_method),
+                  lns ? L2TP_PPP_CAUSE_DIR_PEER : L2TP_PPP_CAUSE_DIR_LOCAL, why);
+        break;
+    case PPP_LINK_DOWN_AUTH_FAILED: /* §3.3 code 16: 1 = we authenticated the peer */
+        set_cause(s, L2TP_PPP_CAUSE_AUTH_FAILED, auth_proto(s->auth_method),
+                  lns ? L2TP_PPP_CAUSE_DIR_PEER : L2TP_PPP_CAUSE_DIR_LOCAL, why);
+        break;
+    case PPP_LINK_DOWN_NO_NCP: /* §3.4 code 18 */
+        set_cause(s, L2TP_PPP_CAUSE_NCP_NONE, PPP_PROTO_IPCP, L2TP_PPP_CAUSE_DIR_GLOBAL, why);
+        break;
+    case PPP_LINK_DOWN_NEGOTIATION:
+        set_cause(s, L2TP_PPP_CAUSE_NO_INFO, 0, L2TP_PPP_CAUSE_DIR_GLOBAL, why);
+        break;
+    default: /* lower layer gone: no CDN of ours */
+        break;
+    }
+}
+
+static const char *cause_name(uint16_t code)
+{
+    static const char *const names[] = {
+        "no information",
+        "administrative disconnect",
+        "LCP renegotiation disabled",
+        "normal disconnection",
+        "compulsory encryption refused",
+        "LCP FSM timeout",
+        "no recognizable LCP packets",
+        "magic number error (looped back)",
+        "LCP Echo-Request timeout",
+        "unexpected MP Endpoint-Discriminator",
+        "unexpected MP MRRU",
+        "unexpected MP Short-Sequence-Number",
+        "compulsory call-back refused",
+        "authentication FSM timeout",
+        "unexpected MP authenticated name",
+        "authentication protocol unacceptable",
+        "authentication failed",
+        "NCP FSM timeout",
+        "no NCP opened",
+        "NCP addresses did not converge",
+        "no address permitted",
+    };
+    return code < sizeof names / sizeof names[0] ? names[code] : "unknown cause";
+}
+
+void l2tpxd_cause_str(const struct l2tp_event *ev, char *buf, size_t cap)
+{
+    if (!ev->cause_set) {
+        if (cap)
+            buf[0] = '\0';
+        return;
+    }
+    static const char *const dirs[] = {"", ", at peer", ", at local"};
+    snprintf(buf, cap, "PPP cause %u (%s), protocol 0x%04x%s%s%s", ev->cause_code,
+             cause_name(ev->cause_code), ev->cause_proto,
+             ev->cause_direction < 3 ? dirs[ev->cause_direction] : "", ev->cause_msg[0] ? ": " : "",
+             ev->cause_msg);
 }
 
 void l2tpxd_sess_close(struct l2tpxd_sess *s, uint16_t result, uint16_t error, const char *msg)
@@ -262,6 +369,9 @@ static void on_net_up(struct l2tpxd_sess *s, const struct ppp_link_event *ev)
                  ? l2tpxd_lns_net_up(s, ev->proto, ev->net, why, sizeof why)
                  : l2tpxd_lacc_net_up(s, ev->proto, ev->net, why, sizeof why);
     if (rc < 0) {
+        /* RFC 3145 §3.4 code 20, direction 2: the remote address refused here. */
+        set_cause(s, L2TP_PPP_CAUSE_NCP_ADDR_NOT_PERMITTED, ev->proto, L2TP_PPP_CAUSE_DIR_LOCAL,
+                  why);
         l2tpxd_sess_close(s, L2TP_CDN_GENERAL_ERROR, L2TP_ERR_NO_RESOURCES, why);
         return;
     }
@@ -379,6 +489,7 @@ static void link_event(void *ctx, const struct ppp_link_event *ev)
                      s->cdn_msg);
         else
             snprintf(msg, sizeof msg, "PPP %s", ppp_link_down_reason_name(ev->reason));
+        cause_for_down(s, ev->reason);
         l2tpxd_sess_close(s, res, err, msg);
         break;
     }
@@ -565,10 +676,11 @@ void l2tpxd_sess_lower_down(struct l2tpxd_sess *s, bool local, uint16_t result, 
     lx_ev_timer_cancel(d->ev, &s->timer);
 
     /* The one line that says why the session ended. */
-    char ub[64], why[160];
+    char ub[64], why[400];
     if (s->closing)
-        snprintf(why, sizeof why, "%s (CDN result %u error %u sent)",
-                 s->cdn_msg[0] ? s->cdn_msg : "closed", s->cdn_result, s->cdn_error);
+        snprintf(why, sizeof why, "%s (CDN result %u error %u%s sent)",
+                 s->cdn_msg[0] ? s->cdn_msg : "closed", s->cdn_result, s->cdn_error,
+                 s->cdn_cause.set ? ", PPP cause" : "");
     else if (local)
         snprintf(why, sizeof why, "closed by us: %s %u error %u%s%s", l2tp_result_str(result),
                  result, error, msg && msg[0] ? ": " : "", msg ? msg : "");

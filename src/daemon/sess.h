@@ -81,6 +81,7 @@ struct l2tpxd_sess {
     bool closing;
     uint16_t cdn_result, cdn_error;
     char cdn_msg[96];
+    struct l2tp_cdn_cause cdn_cause; /* RFC 3145 AVP 46 in our CDN (set = sent) */
     bool failure_logged;
 };
 
@@ -97,6 +98,9 @@ void l2tpxd_sess_data(struct l2tpxd_sess *s, const uint8_t *frame, size_t len);
  * result/error/msg describe why (for the log). */
 void l2tpxd_sess_lower_down(struct l2tpxd_sess *s, bool local, uint16_t result, uint16_t error,
                             const char *msg);
+/* The peer's RFC 3145 cause from its CDN, as text for the log ("" = none):
+ * "PPP cause 8 (LCP Echo-Request timeout), protocol 0xc021, at peer: msg". */
+void l2tpxd_cause_str(const struct l2tp_event *ev, char *buf, size_t cap);
 /* Asks for the session to end with a CDN of this Result/Error Code
  * (RFC 2661 §4.4.2); done from the session's timer, never re-entrantly. */
 void l2tpxd_sess_close(struct l2tpxd_sess *s, uint16_t result, uint16_t error, const char *msg);

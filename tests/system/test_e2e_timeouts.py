@@ -64,6 +64,8 @@ def test_lcp_keepalive_failure_ends_session_with_cdn(env):
         # RFC 2661 §4.4.2: Result Code 1, loss of carrier, for a dead link.
         assert cdn.result == 1, f"CDN result {cdn.result_codes}, want 1 (lost carrier)"
         assert cdn.session == c.sess["local_id"], cdn
+        # RFC 3145 §3.2: PPP Disconnect Cause 8, Echo-Request timeout, LCP.
+        assert cdn.ppp_cause is not None and cdn.ppp_cause[:2] == (8, 0xc021), cdn.ppp_cause
         assert 2.0 <= took <= 15.0, f"CDN after {took:.1f} s"
         assert_session_gone_on_lns(net, c, s)
         assert "echo" in net.lns.log().lower()
@@ -88,6 +90,11 @@ def test_idle_timeout_ends_session_with_cdn_traffic_keeps_it(env):
     took = time.monotonic() - t_last
     assert cdn is not None, "no CDN after the session went idle"
     assert cdn.result == 3, f"CDN result {cdn.result_codes}, want 3 (administrative)"
+    # RFC 3145 §3.1: cause 1, administrative disconnect, with the reason.
+    assert cdn.ppp_cause == (1, 0, 0, "idle timeout"), cdn.ppp_cause
+    # ... and the client logs the cause it was given.
+    wait_until(lambda: "PPP cause 1 (administrative disconnect)" in c.daemon.log(), timeout=10,
+               what="client logs the LNS's PPP cause")
     # 3 s of silence after the last packet; the daemon samples activity
     # every min(idle/4, 1 s) step, so the CDN comes 2..4 s (+ slack) after it.
     assert 2.0 <= took <= 8.0, f"idle CDN {took:.1f} s after the last packet"
@@ -112,6 +119,7 @@ def test_session_timeout_ends_busy_session_with_cdn(env):
     took = time.monotonic() - t0
     assert cdn.result == 3, f"CDN result {cdn.result_codes}, want 3 (administrative)"
     assert 3.0 <= took <= 12.0, f"session-timeout CDN after {took:.1f} s"
+    assert cdn.ppp_cause == (1, 0, 0, "session timeout"), cdn.ppp_cause
     assert_session_gone_on_lns(net, c, s)
     assert "session timeout" in net.lns.log()
     cap.stop()

@@ -21,6 +21,9 @@ FIELDS = [
     "l2tp.avp.vendor_id", "l2tp.result_code", "l2tp.avp.error_code",
     "l2tp.avp.assigned_tunnel_id", "l2tp.avp.assigned_session_id", "_ws.col.Info",
     "udp.payload",
+    # RFC 3145 PPP Disconnect Cause Code (AVP 46), as tshark decodes it
+    "l2tp.avp.disconnect_code", "l2tp.avp.control_protocol_number",
+    "l2tp.avp.cause_code_direction", "l2tp.avp.cause_code_message",
 ]
 
 
@@ -54,6 +57,11 @@ class Packet:
         self.assigned_tunnel = _int(f["l2tp.avp.assigned_tunnel_id"])
         self.assigned_session = _int(f["l2tp.avp.assigned_session_id"])
         self.info = f["_ws.col.Info"]
+        dc = _ints(f["l2tp.avp.disconnect_code"])
+        self.ppp_cause = None if not dc else (
+            dc[0], (_ints(f["l2tp.avp.control_protocol_number"]) or [None])[0],
+            (_ints(f["l2tp.avp.cause_code_direction"]) or [None])[0],
+            f["l2tp.avp.cause_code_message"].split("|")[0])
         mt = _ints(f["l2tp.avp.message_type"])
         if self.is_control and not self.avps and not self.raw["l2tp.avp.message_type"]:
             self.msg = "ZLB"

@@ -68,6 +68,10 @@ struct side {
     unsigned sess_down;
     uint16_t down_result;
     bool down_local;
+    /* RFC 3145 cause of the last SESSION_DOWN */
+    bool down_cause_set;
+    uint16_t down_cause, down_cause_proto;
+    uint8_t down_cause_dir;
 };
 
 static struct side lns_side, lac_side;
@@ -339,6 +343,10 @@ static void e_event(void *user, const struct l2tp_event *ev)
         sd->sess_down++;
         sd->down_result = ev->result_code;
         sd->down_local = ev->local;
+        sd->down_cause_set = ev->cause_set;
+        sd->down_cause = ev->cause_code;
+        sd->down_cause_proto = ev->cause_proto;
+        sd->down_cause_dir = ev->cause_direction;
         struct l2tpxd_sess *s = l2tp_session_get_user(ev->session);
         if (s)
             l2tpxd_sess_lower_down(s, ev->local, ev->result_code, ev->error_code, ev->message);
@@ -705,6 +713,18 @@ static void test_bad_password(void **state)
     assert_null(lac_side.d.sessions);
     assert_int_equal(lns_side.d.auth_failed, 1);
     assert_int_equal(lns_side.down_result, L2TP_CDN_GENERAL_ERROR);
+    /* RFC 3145 §3.3: the CDN says why: authentication failed (16), CHAP;
+     * direction 1 from the LNS (it authenticated the peer), 2 from the
+     * client (the peer authenticated it). Both hang up at once here, so
+     * each SESSION_DOWN is local and reports the cause its CDN carried. */
+    assert_true(lns_side.down_cause_set && lac_side.down_cause_set);
+    assert_int_equal(lns_side.down_cause, L2TP_PPP_CAUSE_AUTH_FAILED);
+    assert_int_equal(lns_side.down_cause_proto, 0xc223);
+    assert_int_equal(lns_side.down_cause_dir,
+                     lns_side.down_local ? L2TP_PPP_CAUSE_DIR_PEER : L2TP_PPP_CAUSE_DIR_LOCAL);
+    assert_int_equal(lac_side.down_cause, L2TP_PPP_CAUSE_AUTH_FAILED);
+    assert_int_equal(lac_side.down_cause_dir,
+                     lac_side.down_local ? L2TP_PPP_CAUSE_DIR_LOCAL : L2TP_PPP_CAUSE_DIR_PEER);
     assert_int_equal(pool_used(&lns_side), 0);
     assert_int_equal(routes_of(&lns_side, false), 0);
     assert_int_equal(tuns_open(&lac_side), 0);
