@@ -39,6 +39,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "lib/csum.h"
 #include "lib/iphash.h"
 #include "lib/log.h"
 #include "net/mss.h"
@@ -160,17 +161,6 @@ static size_t build_pktinfo(union dp_cmsg *c, const struct l2tp_addr *local)
     return CMSG_SPACE(sizeof pi6);
 }
 
-static uint16_t ip_csum(const uint8_t *p, size_t len, uint32_t sum)
-{
-    for (size_t i = 0; i + 1 < len; i += 2)
-        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (len & 1)
-        sum += (uint32_t)p[len - 1] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
 /* ------------------------------------------------- ICMP "too big" (v4) */
 
 /* A raw ICMP socket used only to send: ICMP_FILTER blocks every type so
@@ -234,7 +224,7 @@ static void icmp_too_big(struct l2tpxd_dp *dp, const uint8_t *pkt, size_t len, u
     m[6] = (uint8_t)(mru >> 8);
     m[7] = (uint8_t)mru;
     memcpy(m + 8, pkt, ihl + 8);
-    uint16_t c = ip_csum(m, n, 0);
+    uint16_t c = (uint16_t)~lx_csum_fold(lx_csum_add(0, m, n));
     m[2] = (uint8_t)(c >> 8);
     m[3] = (uint8_t)c;
     struct sockaddr_in to = {.sin_family = AF_INET};

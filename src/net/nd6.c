@@ -1,6 +1,7 @@
 #include "net/nd6.h"
 
 #include "lib/buf.h"
+#include "lib/csum.h"
 
 #include <errno.h>
 #include <string.h>
@@ -49,27 +50,15 @@ static void mask_prefix(uint8_t out[16], const uint8_t in[16], unsigned plen)
     }
 }
 
-static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        s += lx_get_u16(p + i);
-    if (n & 1)
-        s += (uint32_t)p[n - 1] << 8;
-    return s;
-}
-
 /* RFC 4443 §2.3 / RFC 8200 §8.1: one's-complement sum over the pseudo
  * header (source, destination, upper-layer length, next header 58) and the
  * ICMPv6 message, folded to 16 bits. icmp_len <= 65535, so the 32-bit
  * accumulator cannot overflow (at most 32768 + 18 words of 0xffff). */
 static uint16_t icmp6_sum(const uint8_t *pkt, size_t icmp_len)
 {
-    uint32_t s = sum16(0, pkt + 8, 32);
+    uint32_t s = lx_csum_add(0, pkt + 8, 32);
     s += (uint32_t)(icmp_len >> 16) + (uint32_t)(icmp_len & 0xffffu) + IPPROTO_ICMPV6_;
-    s = sum16(s, pkt + IP6_HDR_LEN, icmp_len);
-    while (s >> 16)
-        s = (s & 0xffffu) + (s >> 16);
-    return (uint16_t)s;
+    return lx_csum_fold(lx_csum_add(s, pkt + IP6_HDR_LEN, icmp_len));
 }
 
 /* Fills the checksum of the ICMPv6 message behind a complete IPv6 header. */
