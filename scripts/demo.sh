@@ -39,6 +39,8 @@ echo "== three hosts: LAC client, LNS, and a server behind the LNS"
 for ns in "$ns_lac" "$ns_lns" "$ns_srv"; do
     ip netns add "$ns"
     ip -n "$ns" link set lo up
+    # fresh veths: no duplicate address detection delay for IPv6
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
 done
 ip link add lxd0 netns "$ns_lns" type veth peer name lxd1 netns "$ns_lac"
 ip link add lxd2 netns "$ns_lns" type veth peer name lxd3 netns "$ns_srv"
@@ -52,6 +54,11 @@ ip -n "$ns_lns" link set lxd2 up
 ip -n "$ns_srv" link set lxd3 up
 ip -n "$ns_srv" route add 10.79.0.0/24 via 10.78.0.1
 ip netns exec "$ns_lns" sysctl -qw net.ipv4.ip_forward=1
+# IPv6 too: the server at fd00:78::2, users' /64s from 2001:db8:79::/48.
+ip -n "$ns_lns" addr add fd00:78::1/64 dev lxd2 nodad
+ip -n "$ns_srv" addr add fd00:78::2/64 dev lxd3 nodad
+ip -n "$ns_srv" -6 route add 2001:db8:79::/48 via fd00:78::1
+ip netns exec "$ns_lns" sysctl -qw net.ipv6.conf.all.forwarding=1
 
 # The LNS: an xl2tpd-style config, chap-secrets as pppd has them.
 cat >"$tmp/chap-secrets" <<'CONF'
@@ -74,6 +81,8 @@ require chap = yes
 name = demo-lns
 chap secrets = $tmp/chap-secrets
 ms dns = 10.78.0.2
+ipv6 prefix = 2001:db8:79::/48
+ipv6 dns = fd00:78::2
 CONF
 
 # The LAC client: dials the LNS, authenticates as alice, routes the
@@ -97,6 +106,7 @@ redial = yes
 redial timeout = 2
 pppoptfile = $tmp/client.options
 route = 10.78.0.0/24
+route = fd00:78::/64
 interface = l2tpx-demo
 CONF
 
@@ -131,6 +141,15 @@ echo
 echo "== ping through the session: the LNS end (10.79.0.1) and the server behind it (10.78.0.2)"
 ip netns exec "$ns_lac" ping -c 3 -i 0.2 -W 2 10.79.0.1
 ip netns exec "$ns_lac" ping -c 3 -i 0.2 -W 2 -s 1372 10.78.0.2
+
+for _ in $(seq 50); do
+    ip -n "$ns_lac" -6 addr show dev l2tpx-demo scope global 2>/dev/null | grep -q inet6 && break
+    sleep 0.1
+done
+addr6=$(ip -n "$ns_lac" -6 -o addr show dev l2tpx-demo scope global | awk '{print $4}')
+echo
+echo "== IPv6: the LNS advertised a /64 of its own to the session; the client took $addr6"
+ip netns exec "$ns_lac" ping -6 -c 3 -i 0.2 -W 2 fd00:78::2
 
 echo
 echo "== iperf3 TCP through the session for 3 s"

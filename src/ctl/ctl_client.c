@@ -206,8 +206,8 @@ static const struct ctl_col tunnel_cols[] = {
 
 static const struct ctl_col session_cols[] = {
     {"TUNNEL", true, 0}, {"ID", true, 0},       {"PEER ID", true, 0}, {"STATE", false, 0},
-    {"USER", false, 32}, {"ADDRESS", false, 0}, {"IFACE", false, 0},  {"UPTIME", true, 0},
-    {"RX", true, 0},     {"TX", true, 0},
+    {"USER", false, 32}, {"ADDRESS", false, 0}, {"IPV6", false, 0},   {"IFACE", false, 0},
+    {"UPTIME", true, 0}, {"RX", true, 0},       {"TX", true, 0},
 };
 
 static void uptime_cell(struct json_object *o, char *buf, size_t cap)
@@ -260,9 +260,17 @@ static void print_session_table(FILE *out, struct json_object *arr)
             addr = jstr(o, "ip");
         if (addr == NULL)
             addr = jstr(o, "ipv6_peer");
-        const char *v[] = {
-            tid, id, pid, jstr(o, "state"), jstr(o, "user"), addr, jstr(o, "interface"),
-            up,  rx, tx};
+        const char *v[] = {tid,
+                           id,
+                           pid,
+                           jstr(o, "state"),
+                           jstr(o, "user"),
+                           addr,
+                           jstr(o, "ipv6_prefix"),
+                           jstr(o, "interface"),
+                           up,
+                           rx,
+                           tx};
         table_row(&t, v);
     }
     table_print(out, &t);

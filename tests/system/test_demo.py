@@ -27,8 +27,10 @@ def test_demo_script(env):
     assert out.rstrip().endswith("demo ok"), out[-2000:]
     # a session came up with an address from the LNS's pool
     assert re.search(r"session up: the LAC client's l2tpx-demo has 10\.79\.0\.\d+", out), out
-    # pings through the session got their replies
-    assert len(re.findall(r"3 packets transmitted, 3 received", out)) == 2, out
+    # pings through the session got their replies (two IPv4, one IPv6 to a
+    # global address from the router advertisement)
+    assert len(re.findall(r"3 packets transmitted, 3 received", out)) == 3, out
+    assert re.search(r"the client took 2001:db8:79:[0-9a-f:]+/64", out), out
     # iperf3 moved data through it
     m = re.search(r"([\d.]+) Mbits/sec\s+receiver", out)
     assert m and float(m.group(1)) > 10, out

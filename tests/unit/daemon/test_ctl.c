@@ -1030,15 +1030,16 @@ static void test_cli_render(void **state)
                "{\"ok\":true,\"sessions\":["
                "{\"tunnel_id\":1,\"local_id\":7,\"peer_id\":9,\"state\":\"established\","
                "\"uptime_s\":64,\"rx_bytes\":1536,\"tx_bytes\":100,\"user\":\"alice\","
-               "\"ipv4_peer\":\"10.0.0.2\",\"interface\":\"ppp0\"},"
+               "\"ipv4_peer\":\"10.0.0.2\",\"ipv6_prefix\":\"2001:db8:1:2::/64\","
+               "\"interface\":\"ppp0\"},"
                "{\"tunnel_id\":1,\"local_id\":8,\"peer_id\":10,\"state\":\"wait-connect\","
                "\"uptime_s\":0,\"rx_bytes\":0,\"tx_bytes\":3145728}]}");
-    assert_string_equal(s, "TUNNEL  ID  PEER ID  STATE         USER   ADDRESS   IFACE  UPTIME  "
-                           "     RX       TX\n"
-                           "     1   7        9  established   alice  10.0.0.2  ppp0    1m04s  "
-                           "1.5 KiB    100 B\n"
-                           "     1   8       10  wait-connect  -      -         -           -  "
-                           "    0 B  3.0 MiB\n");
+    assert_string_equal(s, "TUNNEL  ID  PEER ID  STATE         USER   ADDRESS   IPV6               "
+                           "IFACE  UPTIME       RX       TX\n"
+                           "     1   7        9  established   alice  10.0.0.2  2001:db8:1:2::/64  "
+                           "ppp0    1m04s  1.5 KiB    100 B\n"
+                           "     1   8       10  wait-connect  -      -         -                  "
+                           "-           -      0 B  3.0 MiB\n");
     free(s);
 
     s = render("sessions", "{\"ok\":true,\"sessions\":[]}");
@@ -1084,8 +1085,8 @@ static void test_cli_render(void **state)
            "  state:    established\n"
            "\n"
            "Sessions: 1\n"
-           "TUNNEL  ID  PEER ID  STATE        USER  ADDRESS  IFACE  UPTIME   RX   TX\n"
-           "     3   1        2  established  -     -        -          5s  0 B  0 B\n");
+           "TUNNEL  ID  PEER ID  STATE        USER  ADDRESS  IPV6  IFACE  UPTIME   RX   TX\n"
+           "     3   1        2  established  -     -        -     -          5s  0 B  0 B\n");
     free(s);
 
     s = render("disconnect-user", "{\"ok\":true,\"disconnected\":[{\"tunnel\":1,\"session\":2},"
