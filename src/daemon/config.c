@@ -124,6 +124,8 @@ static const struct cfg_key cfg_key_table[] = {
     {"ipv6 dns", CFG_LNS, CFG_T_DNS6, S(ppp.ipv6_dns), 0, 0, 0, 0},
     {"ra interval", CFG_LNS, CFG_T_UINT, S(ppp.ra_interval), 4, 1800, 1, 0},
     {"defaultroute6", CFG_LAC, CFG_T_BOOL, S(ppp.defaultroute6), 0, 0, 0, 0},
+    {"ipv6 pd prefix", CFG_LNS, CFG_T_PREFIX6, S(ppp.ipv6_pd_prefixes), 0, 0, 0, 0},
+    {"ipv6 pd length", CFG_LNS, CFG_T_UINT, S(ppp.ipv6_pd_length), 40, 64, 1, 0},
 };
 
 /* Array fields appended to by the parser keep their count right after. */
@@ -139,6 +141,7 @@ CFG_COUNT_AFTER(ppp.routes, ppp.n_routes);
 CFG_COUNT_AFTER(ppp.ms_dns, ppp.n_ms_dns);
 CFG_COUNT_AFTER(ppp.ipv6_prefixes, ppp.n_ipv6_prefixes);
 CFG_COUNT_AFTER(ppp.ipv6_dns, ppp.n_ipv6_dns);
+CFG_COUNT_AFTER(ppp.ipv6_pd_prefixes, ppp.n_ipv6_pd_prefixes);
 CFG_COUNT_AFTER(ppp.tx_bps, ppp.rx_bps);
 
 #define CFG_NKEYS (sizeof cfg_key_table / sizeof cfg_key_table[0])
@@ -1871,6 +1874,19 @@ int cfg_section_ppp(const struct cfg_section *sec, bool authenticator, struct pp
     memcpy(res->ipv6_dns, pp->ipv6_dns, sizeof res->ipv6_dns);
     res->n_ipv6_dns = pp->n_ipv6_dns;
     res->ra_interval_s = pp->ra_interval ? pp->ra_interval : 600;
+    for (unsigned i = 0; i < pp->n_ipv6_pd_prefixes && i < 4; i++)
+        snprintf(res->ipv6_pd_prefixes[i], sizeof res->ipv6_pd_prefixes[i], "%s",
+                 pp->ipv6_pd_prefixes[i]);
+    res->n_ipv6_pd_prefixes = pp->n_ipv6_pd_prefixes < 4 ? pp->n_ipv6_pd_prefixes : 4;
+    res->ipv6_pd_length = pp->ipv6_pd_length ? pp->ipv6_pd_length : 56;
+    for (unsigned i = 0; i < res->n_ipv6_pd_prefixes && rc == 0; i++) {
+        const char *slash = strrchr(res->ipv6_pd_prefixes[i], '/');
+        if (slash && (unsigned)atoi(slash + 1) > res->ipv6_pd_length) {
+            snprintf(err, errlen, "'ipv6 pd prefix' %s is longer than 'ipv6 pd length' /%u",
+                     res->ipv6_pd_prefixes[i], (unsigned)res->ipv6_pd_length);
+            rc = -1;
+        }
+    }
     /* The l2tpx key, where written, wins over the options file. */
     res->defaultroute6 =
         key_at(sec, "defaultroute6") ? pp->defaultroute6 : o->defaultroute6 == PPPOPTS_ON;

@@ -97,6 +97,11 @@ struct cfg_ppp {
     uint8_t ipv6_dns[3][16];
     unsigned n_ipv6_dns;
     bool defaultroute6;
+    /* DHCPv6 prefix delegation (RFC 8415 IA_PD): "ipv6 pd prefix" blocks
+     * carved into "ipv6 pd length" prefixes, one per session on request. */
+    uint32_t ipv6_pd_length;
+    char ipv6_pd_prefixes[CFG_MAX_POOLS][64];
+    unsigned n_ipv6_pd_prefixes;
 };
 
 struct l2tpx_pppopts;
@@ -287,6 +292,11 @@ struct cfg_ppp_resolved {
     uint8_t ipv6_dns[3][16];
     unsigned n_ipv6_dns;
     uint32_t ra_interval_s; /* MaxRtrAdvInterval (RFC 4861 §6.2.1); default 600 */
+    /* LNS: DHCPv6 prefix delegation pool (same syntax as ipv6_prefixes),
+     * the delegated length (default 56). */
+    char ipv6_pd_prefixes[4][64];
+    unsigned n_ipv6_pd_prefixes;
+    uint32_t ipv6_pd_length;
     /* LAC client: ::/0 through the interface when the LNS advertises itself
      * as a default router (pppd `defaultroute6`). */
     bool defaultroute6;

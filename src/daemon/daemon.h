@@ -67,6 +67,7 @@ struct l2tpxd {
     unsigned n_lns;
     struct l2tpxd_tun *lns_tun; /* the one TUN every LNS session shares */
     uint64_t lns_ifid;          /* its IPv6 interface identifier, used by every LNS session */
+    uint8_t dhcp6_duid[18];     /* DHCPv6 server DUID-UUID (RFC 8415 §11.5), random per start */
     struct aaa_pool_set *pools; /* every [lns] section's pools (never overlap) */
     struct l2tpxd_lacc *laccs;  /* one per [lac] section */
     unsigned n_laccs;

@@ -261,6 +261,8 @@ void l2tpxd_lns_net_down(struct l2tpxd_sess *s, uint16_t proto)
         l2tpxd_dp_route_del(d->dp, d->lns_tun, AF_INET6, s->route6_addr, 128);
         s->route6 = false;
     }
+    if (proto == PPP_PROTO_IPV6CP)
+        l2tpxd_dhcp6_release(s); /* the delegated prefix goes with IPv6 */
     if (proto == PPP_PROTO_IPV6CP && s->has_prefix6) {
         if (s->route6p)
             l2tpxd_dp_route_del(d->dp, d->lns_tun, AF_INET6, s->prefix6, 64);
@@ -455,6 +457,23 @@ static int setup_one(struct l2tpxd *d, struct l2tpxd_lns *l)
             return -1;
         }
     }
+    if (l->res.n_ipv6_pd_prefixes) {
+        char name[AAA_POOL_NAME_MAX];
+        snprintf(name, sizeof name, "%.56s@pd", sec->name);
+        int rc = aaa_pool_create(d->pools, name, AF_INET6, &l->pd_pool);
+        unsigned i = 0;
+        for (; rc == 0 && i < l->res.n_ipv6_pd_prefixes; i++)
+            rc =
+                aaa_pool_add_prefix6(l->pd_pool, l->res.ipv6_pd_prefixes[i], l->res.ipv6_pd_length);
+        if (rc < 0) {
+            lx_err("[lns %s]: 'ipv6 pd prefix' '%s': %s", sec->name,
+                   l->res.ipv6_pd_prefixes[i ? i - 1 : 0],
+                   rc == -EEXIST  ? "overlaps another prefix"
+                   : rc == -E2BIG ? "more prefixes than a pool may hold (raise 'ipv6 pd length')"
+                                  : strerror(-rc));
+            return -1;
+        }
+    }
     if (l->res.local_ip) {
         /* The LNS end of every session is never handed to a peer. */
         int rc = aaa_pool_set_reserve4(d->pools, l->res.local_ip);
@@ -535,6 +554,12 @@ int l2tpxd_lns_setup(struct l2tpxd *d)
         d->lns_ifid &= ~(UINT64_C(0x02) << 56);
     } while (d->lns_ifid == 0);
     o.local_ifid = d->lns_ifid;
+    /* RFC 8415 §11.5 DUID-UUID: type 4 and a random (version 4) UUID. */
+    d->dhcp6_duid[0] = 0;
+    d->dhcp6_duid[1] = 4;
+    lx_random_bytes(d->dhcp6_duid + 2, 16);
+    d->dhcp6_duid[2 + 6] = (uint8_t)((d->dhcp6_duid[2 + 6] & 0x0f) | 0x40);
+    d->dhcp6_duid[2 + 8] = (uint8_t)((d->dhcp6_duid[2 + 8] & 0x3f) | 0x80);
     d->lns_tun = l2tpxd_dp_tun_open(d->dp, &o);
     if (d->lns_tun == NULL) {
         lx_err("cannot create the LNS TUN device '%s'", o.name);

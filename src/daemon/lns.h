@@ -40,6 +40,7 @@ struct l2tpxd_lns {
     unsigned n_pools;
     struct aaa_pool *local_pool; /* `local ip range`: our end of each session */
     struct aaa_pool *pool6;      /* `ipv6 prefix`: one /64 per session (RA) */
+    struct aaa_pool *pd_pool;    /* `ipv6 pd prefix`: delegated by DHCPv6 */
     uint64_t sessions;           /* started on this section */
 };
 

@@ -57,6 +57,9 @@ static void send_ra(struct l2tpxd_sess *s, const uint8_t dst[16])
     struct net_nd6_ra ra;
     memset(&ra, 0, sizeof ra);
     ra.cur_hop_limit = ND6_CUR_HOP_LIMIT;
+    /* O flag (§4.2): the DNS servers are also given by DHCPv6
+     * Information-Request, for hosts that do not read RDNSS. */
+    ra.other = res->n_ipv6_dns > 0;
     /* §6.2.1 AdvDefaultLifetime: 3 x MaxRtrAdvInterval, at most 9000 s. */
     uint32_t life = 3u * res->ra_interval_s;
     ra.router_lifetime = (uint16_t)(life > 9000u ? 9000u : life);

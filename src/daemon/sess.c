@@ -10,6 +10,7 @@
 #include "daemon/lacclient.h"
 #include "daemon/lns.h"
 #include "lib/log.h"
+#include "net/dhcp6.h"
 #include "net/mtu.h"
 #include "net/nd6.h"
 #include "ppp/ppp.h"
@@ -300,6 +301,11 @@ static void link_recv_ip(void *ctx, uint16_t proto, const uint8_t *pkt, size_t l
     struct l2tpxd_sess *s = ctx;
     if (proto == PPP_PROTO_IPV6 && net_nd6_classify(pkt, len) != NET_ND6_NONE) {
         l2tpxd_nd6_input(s, pkt, len);
+        return;
+    }
+    if (proto == PPP_PROTO_IPV6 && s->role == PPP_LINK_AUTHENTICATOR &&
+        net_dhcp6_is_to_server(pkt, len)) {
+        l2tpxd_dhcp6_input(s, pkt, len);
         return;
     }
     if (s->tun == NULL) {
@@ -607,6 +613,12 @@ void l2tpxd_sess_data(struct l2tpxd_sess *s, const uint8_t *frame, size_t len)
         sess_rearm(s);
         return;
     }
+    if (proto == PPP_PROTO_IPV6 && s->dest.ppp_hdr6_len != 0 && s->role == PPP_LINK_AUTHENTICATOR &&
+        net_dhcp6_is_to_server(frame + off, len - off)) {
+        /* DHCPv6 to the LNS (prefix delegation, DNS): answered here. */
+        l2tpxd_dhcp6_input(s, frame + off, len - off);
+        return;
+    }
     if (s->tun != NULL && ((proto == PPP_PROTO_IPV4 && s->dest.ppp_hdr_len != 0) ||
                            (proto == PPP_PROTO_IPV6 && s->dest.ppp_hdr6_len != 0))) {
         /* The frame lies in the daemon's writable receive buffer: the MSS
@@ -768,6 +780,8 @@ void l2tpxd_sess_json(struct l2tpxd_sess *s, struct json_object *o)
         ifid_str(info.net.peer_ifid, b, sizeof b);
         add_str(o, "ipv6_peer_ifid", b);
         l2tpxd_nd6_json(s, o);
+        if (s->role == PPP_LINK_AUTHENTICATOR)
+            l2tpxd_dhcp6_json(s, o);
     }
     struct json_object *dns = json_object_new_array();
     for (int i = 0; i < 2; i++)

@@ -65,6 +65,17 @@ struct l2tpxd_sess {
     lx_ms_t ra_answer_ms;      /* last solicited RA (rate limit) */
     unsigned nd6_left;         /* initial RAs / RS retransmissions to go */
     uint64_t ra_tx, ra_rx, rs_tx, rs_rx, nd6_dropped;
+    /* DHCPv6 server (dhcp6sess.c, LNS): the prefix delegated to this
+     * session (RFC 8415 IA_PD), bound to the client's DUID. */
+    struct aaa_pool *pd_pool;
+    uint8_t pd_prefix[16];
+    uint8_t pd_plen;
+    bool has_pd, pd_routed;
+    uint8_t pd_duid[130];
+    size_t pd_duid_len;
+    lx_ms_t dhcp6_window_ms; /* rate limit: start of the current second */
+    unsigned dhcp6_in_window;
+    uint64_t dhcp6_rx, dhcp6_tx, dhcp6_dropped;
 
     char user[PPP_AUTH_NAME_MAX + 1]; /* authenticated name ("" before) */
     enum ppp_auth_method auth_method;
@@ -122,6 +133,11 @@ void l2tpxd_nd6_net_up(struct l2tpxd_sess *s, uint64_t local_ifid);
 void l2tpxd_nd6_net_down(struct l2tpxd_sess *s);
 /* s->nd6_deadline passed. */
 void l2tpxd_nd6_timer(struct l2tpxd_sess *s, lx_ms_t now);
+/* DHCPv6 (dhcp6sess.c, LNS): a client message from the user
+ * (net_dhcp6_is_to_server said so); the delegated prefix goes with IPv6CP. */
+void l2tpxd_dhcp6_input(struct l2tpxd_sess *s, const uint8_t *pkt, size_t len);
+void l2tpxd_dhcp6_release(struct l2tpxd_sess *s);
+void l2tpxd_dhcp6_json(struct l2tpxd_sess *s, struct json_object *o);
 /* l2tpxctl fields: "ipv6_prefix", "ipv6_address" (LAC), RA/RS counters. */
 void l2tpxd_nd6_json(struct l2tpxd_sess *s, struct json_object *o);
 

@@ -8,6 +8,8 @@ With `ipv6 prefix` the LNS also gives each user a global /64 by router
 advertisement over the session (RFC 4861 / RFC 4862 SLAAC / RFC 8106), and
 routes it to that session."""
 import ipaddress
+import json
+import os
 import subprocess
 
 import pytest
@@ -147,3 +149,69 @@ def test_ipv6_global_prefix_by_router_advertisement(env):
     c.wait_up(timeout=20)
     cs = wait_global(c, timeout=20)
     assert ipaddress.ip_address(cs["ipv6_address"]) in v6_net("2001:db8:100::", 60), cs
+
+
+PD_BLOCK = "2001:db8:200::/48"          # `ipv6 pd prefix`, delegated as /56s
+DHCP6_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib", "dhcp6client.py")
+
+
+def dhcp6(c, *args):
+    """Runs the test's DHCPv6 client on the client's interface; its JSON answer."""
+    p = subprocess.run(c.ns.exec_argv(["/usr/bin/python3", DHCP6_CLIENT, c.iface, *args]),
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return json.loads(p.stdout)
+
+
+@pytest.mark.deadline(90)
+def test_dhcpv6_prefix_delegation_and_information_request(env):
+    """`ipv6 pd prefix`: a CPE behind the session asks for a prefix by DHCPv6
+    (RFC 8415 Solicit with Rapid Commit, IA_PD) and gets a /56 from the
+    pool, bound to its session and routed to it through the shared TUN; a
+    host behind the LNS reaches an address inside it. Information-Request
+    gives the DNS servers (RFC 3646). Release hands the /56 back and the
+    route goes."""
+    net = PppNet(env, lns_secrets=[("erin", "*", "erin-pw-5", None)],
+                 lns_extra={"ipv6 prefix": V6_BLOCK, "ipv6 dns": V6_DNS,
+                            "ipv6 pd prefix": PD_BLOCK, "ipv6 pd length": 56})
+    net.lns_ns.sysctl("net.ipv6.conf.all.forwarding", "1")
+    net.lns_ns.ip("addr", "add", f"{FAR6_LNS}/64", "dev", net.far_if, "nodad")
+    far_if = [n for n in pppenv.link_names(net.far_ns) if n != "lo"][0]
+    net.far_ns.ip("addr", "add", f"{FAR6_HOST}/64", "dev", far_if, "nodad")
+    net.far_ns.ip("-6", "route", "add", PD_BLOCK, "via", FAR6_LNS)
+    c = net.client("erin", "erin-pw-5", lac_extra={"defaultroute6": True})
+    c.wait_up()
+    wait_global(c)
+
+    # Solicit + Rapid Commit: a Reply straight away with the /56.
+    r = dhcp6(c, "solicit")
+    assert r is not None and r["type"] == 7 and r["rapid_commit"], r
+    assert len(r["prefixes"]) == 1, r
+    pd = ipaddress.ip_network(r["prefixes"][0]["prefix"])
+    assert pd.prefixlen == 56 and pd.subnet_of(ipaddress.ip_network(PD_BLOCK)), r
+    assert r["prefixes"][0]["valid"] > 0 and r["dns"] == [V6_DNS], r
+    ls = net.show_session(net.lns, net.lns_session_of(c.user))
+    assert ls["ipv6_delegated_prefix"] == str(pd), ls
+    assert f"dev {ls['interface']}" in lns_route6(net, str(pd)), lns_route6(net, str(pd))
+    # Asking again gives the same binding.
+    r2 = dhcp6(c, "solicit")
+    assert [p["prefix"] for p in r2["prefixes"]] == [str(pd)], r2
+
+    # The CPE numbers its LAN from the /56; the far host reaches it.
+    lan = str(pd.network_address + 1)
+    c.ns.ip("addr", "add", f"{lan}/128", "dev", "lo")
+    p = subprocess.run(net.far_ns.exec_argv(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "2",
+                                             lan]), capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and " 0% packet loss" in p.stdout, p.stdout + p.stderr
+
+    # Stateless DHCPv6: DNS servers by Information-Request.
+    info = dhcp6(c, "info")
+    assert info is not None and info["type"] == 7 and info["dns"] == [V6_DNS], info
+
+    # Release: the /56 goes back, its route leaves the LNS.
+    rel = dhcp6(c, "release", str(pd), r["server_id"])
+    assert rel is not None and rel["type"] == 7 and rel["status"] == 0, rel
+    wait_until(lambda: not lns_route6(net, str(pd)).strip(), timeout=5, interval=0.1,
+               what="delegated route removed")
+    ls = net.show_session(net.lns, net.lns_session_of(c.user))
+    assert "ipv6_delegated_prefix" not in ls and ls["dhcp6_rx"] >= 4, ls

@@ -1211,6 +1211,24 @@ static void test_ipv6_keys(void **state)
     assert_int_equal(cfg_section_ppp(cfg_find(&c, CFG_LNS, "a"), true, &l, &r, err, sizeof err), 0);
     assert_int_equal(r.n_ipv6_prefixes, 0);
     assert_int_equal(r.ra_interval_s, 600);
+    assert_int_equal(r.n_ipv6_pd_prefixes, 0);
+    assert_int_equal(r.ipv6_pd_length, 56);
+    cfg_free(&c);
+
+    /* DHCPv6 prefix delegation: blocks and the delegated length. */
+    assert_int_equal(
+        load(&c, &d, "[lns a]\nipv6 pd prefix = 2001:db8:200::/40\nipv6 pd length = 48\n"), 0);
+    assert_int_equal(cfg_section_ppp(cfg_find(&c, CFG_LNS, "a"), true, &l, &r, err, sizeof err), 0);
+    assert_int_equal(r.n_ipv6_pd_prefixes, 1);
+    assert_string_equal(r.ipv6_pd_prefixes[0], "2001:db8:200::/40");
+    assert_int_equal(r.ipv6_pd_length, 48);
+    cfg_free(&c);
+    /* A block smaller than one delegated prefix: refused at load. */
+    assert_int_equal(load(&c, &d, "[lns a]\nipv6 pd prefix = 2001:db8:200::/60\n"), 1);
+    assert_non_null(strstr(d.err[0], "'ipv6 pd prefix' 2001:db8:200::/60 is longer than 'ipv6 pd "
+                                     "length' /56"));
+    cfg_free(&c);
+    assert_int_equal(load(&c, &d, "[lns a]\nipv6 pd length = 39\n"), 1);
     cfg_free(&c);
 
     assert_int_equal(load(&c, &d,

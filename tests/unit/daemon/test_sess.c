@@ -24,6 +24,7 @@
 #include "daemon/lns.h"
 #include "daemon/sess.h"
 #include "lib/log.h"
+#include "net/dhcp6.h"
 #include "net/nd6.h"
 
 /* ---- a side: one daemon ---- */
@@ -905,6 +906,150 @@ static void test_ipv6_router_advertisement(void **state)
     side_stop(&lns_side);
 }
 
+/* The client's message to the LNS (as its kernel would send it through its
+ * TUN), and the LNS's answer as it reached the client's TUN, parsed. */
+static int dhcp6_ask(struct l2tpxd_sess *cs, const struct net_dhcp6_msg *q, struct net_dhcp6_msg *a)
+{
+    static const uint8_t servers[16] = {0xff, 0x02, [13] = 1, [15] = 2};
+    uint8_t src[16], pkt[NET_DHCP6_MAX_LEN];
+    net_nd6_link_local(cs->ifid6_local, src);
+    ssize_t n = net_dhcp6_build(pkt, sizeof pkt, src, servers, q);
+    assert_true(n > 0);
+    unsigned before = lac_side.to_tun_pkts;
+    assert_int_equal(from_tun(&lac_side, &cs->dest, pkt, (size_t)n), 0);
+    pump();
+    if (lac_side.to_tun_pkts == before)
+        return -1; /* no answer */
+    assert_int_equal(net_dhcp6_parse(lac_side.last_pkt, lac_side.last_len, a, NULL), 0);
+    return 0;
+}
+
+/* `ipv6 pd prefix`: DHCPv6 on the session. Solicit without Rapid Commit
+ * gets an Advertise, with it a Reply; the /56 is taken once, routed to the
+ * session, kept for Renew; a second client DUID gets NoPrefixAvail;
+ * Information-Request gets the DNS; Release and the session's end give
+ * the prefix back. Nothing of it reaches the shared TUN. */
+static void test_dhcpv6_prefix_delegation(void **state)
+{
+    static const char *const users[] = {"alice"};
+    char conf[1400];
+    snprintf(conf, sizeof conf,
+             "%sipv6 prefix = 2001:db8:100::/62\nipv6 dns = 2001:db8::53\n"
+             "ipv6 pd prefix = 2001:db8:200::/55\nipv6 pd length = 56\n",
+             lns_conf());
+    side_start(&lns_side, "10.0.0.1", conf);
+    side_start(&lac_side, "10.0.0.2", lac_conf(users, 1, NULL));
+    l2tpxd_lacc_start(&lac_side.d);
+    pump();
+    struct l2tpxd_sess *ls = find_user(&lns_side, "alice");
+    struct l2tpxd_sess *cs = find_user(&lac_side, "alice");
+    assert_non_null(ls);
+    assert_non_null(cs);
+    unsigned lns_tun0 = lns_side.to_tun_pkts;
+    size_t used0 = pool_used(&lns_side);
+
+    static struct net_dhcp6_msg q, a;
+    memset(&q, 0, sizeof q);
+    q.type = NET_DHCP6_SOLICIT;
+    q.xid = 0x123456;
+    static const uint8_t duid[] = {0, 3, 0, 1, 2, 0, 0x5e, 0, 0x10, 0xaa};
+    memcpy(q.client_duid, duid, sizeof duid);
+    q.client_duid_len = sizeof duid;
+    q.n_ia_pd = 1;
+    q.ia_pd[0].iaid = 7;
+    assert_int_equal(dhcp6_ask(cs, &q, &a), 0);
+    assert_int_equal(a.type, NET_DHCP6_ADVERTISE);
+    assert_int_equal(a.xid, 0x123456);
+    assert_int_equal(a.n_ia_pd, 1);
+    assert_int_equal(a.ia_pd[0].iaid, 7);
+    assert_int_equal(a.ia_pd[0].n_prefixes, 1);
+    assert_int_equal(a.ia_pd[0].prefixes[0].plen, 56);
+    static const uint8_t block[6] = {0x20, 0x01, 0x0d, 0xb8, 0x02, 0x00};
+    assert_memory_equal(a.ia_pd[0].prefixes[0].prefix, block, 6);
+    assert_true(a.server_duid_len == 18 && a.n_dns == 1);
+    assert_true(ls->has_pd && ls->pd_routed);
+    struct route *r = route_find(&lns_side, AF_INET6, ls->pd_prefix, 56, false);
+    assert_non_null(r);
+    assert_ptr_equal(r->dest, &ls->dest);
+    assert_int_equal(pool_used(&lns_side), used0 + 1);
+
+    /* Request with the server's DUID, then Rapid Commit: the same /56. */
+    q.type = NET_DHCP6_REQUEST;
+    memcpy(q.server_duid, a.server_duid, a.server_duid_len);
+    q.server_duid_len = a.server_duid_len;
+    assert_int_equal(dhcp6_ask(cs, &q, &a), 0);
+    assert_int_equal(a.type, NET_DHCP6_REPLY);
+    assert_memory_equal(a.ia_pd[0].prefixes[0].prefix, ls->pd_prefix, 16);
+    q.type = NET_DHCP6_RENEW;
+    assert_int_equal(dhcp6_ask(cs, &q, &a), 0);
+    assert_int_equal(a.type, NET_DHCP6_REPLY);
+    assert_memory_equal(a.ia_pd[0].prefixes[0].prefix, ls->pd_prefix, 16);
+    assert_int_equal(pool_used(&lns_side), used0 + 1);
+
+    /* Another DUID on the same session: no second prefix. */
+    q.type = NET_DHCP6_SOLICIT;
+    q.server_duid_len = 0;
+    q.rapid_commit = true;
+    q.client_duid[9] = 0xbb;
+    assert_int_equal(dhcp6_ask(cs, &q, &a), 0);
+    assert_int_equal(a.type, NET_DHCP6_REPLY);
+    assert_true(a.ia_pd[0].has_status);
+    assert_int_equal(a.ia_pd[0].status, NET_DHCP6_ST_NO_PREFIX_AVAIL);
+    assert_int_equal(pool_used(&lns_side), used0 + 1);
+    q.client_duid[9] = 0xaa;
+
+    /* Stateless: Information-Request gets the DNS server. */
+    memset(&q, 0, sizeof q);
+    q.type = NET_DHCP6_INFORMATION_REQUEST;
+    q.xid = 99;
+    assert_int_equal(dhcp6_ask(cs, &q, &a), 0);
+    assert_int_equal(a.n_dns, 1);
+    assert_int_equal(a.dns[0][15], 0x53);
+
+    /* Release of the prefix: back to the pool, the route gone. */
+    memset(&q, 0, sizeof q);
+    q.type = NET_DHCP6_RELEASE;
+    memcpy(q.client_duid, duid, sizeof duid);
+    q.client_duid_len = sizeof duid;
+    memcpy(q.server_duid, a.server_duid, a.server_duid_len);
+    q.server_duid_len = a.server_duid_len;
+    q.n_ia_pd = 1;
+    q.ia_pd[0].iaid = 7;
+    q.ia_pd[0].n_prefixes = 1;
+    memcpy(q.ia_pd[0].prefixes[0].prefix, ls->pd_prefix, 16);
+    q.ia_pd[0].prefixes[0].plen = 56;
+    assert_int_equal(dhcp6_ask(cs, &q, &a), 0);
+    assert_true(a.has_status && a.status == NET_DHCP6_ST_SUCCESS);
+    assert_false(ls->has_pd);
+    assert_int_equal(pool_used(&lns_side), used0);
+    assert_null(route_find(&lns_side, AF_INET6, q.ia_pd[0].prefixes[0].prefix, 56, false));
+
+    /* A Request for a server that is not us: no answer. */
+    q.type = NET_DHCP6_REQUEST;
+    q.server_duid[17] ^= 1;
+    assert_int_equal(dhcp6_ask(cs, &q, &a), -1);
+    assert_true(ls->dhcp6_dropped >= 1);
+    assert_int_equal(lns_side.to_tun_pkts, lns_tun0);
+
+    /* Bound again, then the session ends: the prefix goes with it. */
+    memset(&q, 0, sizeof q);
+    q.type = NET_DHCP6_SOLICIT;
+    q.rapid_commit = true;
+    memcpy(q.client_duid, duid, sizeof duid);
+    q.client_duid_len = sizeof duid;
+    q.n_ia_pd = 1;
+    assert_int_equal(dhcp6_ask(cs, &q, &a), 0);
+    assert_true(ls->has_pd);
+    l2tp_session_close(lns_side.d.eng, lx_ev_update_now(lns_side.d.ev), ls->ls, L2TP_CDN_ADMIN, 0,
+                       "admin");
+    pump();
+    assert_null(lns_side.d.sessions);
+    assert_int_equal(routes_of(&lns_side, false), 0);
+    assert_int_equal(pool_used(&lns_side), 0);
+    side_stop(&lac_side);
+    side_stop(&lns_side);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -915,6 +1060,7 @@ int main(void)
         cmocka_unit_test(test_shutdown),
         cmocka_unit_test(test_no_auth_pool),
         cmocka_unit_test(test_ipv6_router_advertisement),
+        cmocka_unit_test(test_dhcpv6_prefix_delegation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
