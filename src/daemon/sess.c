@@ -284,6 +284,19 @@ static void link_send(void *ctx, const uint8_t *frame, size_t len)
                   s->sid, len);
 }
 
+/* A DHCPv6 client message for the LNS itself: UDP to port 547 sent to a
+ * link-scope address (All_DHCP_Relay_Agents_and_Servers ff02::1:2, or our
+ * link-local address: RFC 8415 §7.1). A user's unicast to some server out
+ * there on port 547 is traffic like any other and goes to the TUN. */
+static bool dhcp6_for_lns(const struct l2tpxd_sess *s, const uint8_t *pkt, size_t len)
+{
+    if (s->role != PPP_LINK_AUTHENTICATOR || !net_dhcp6_is_to_server(pkt, len))
+        return false;
+    const uint8_t *dst = pkt + 24;
+    return (dst[0] == 0xff && (dst[1] & 0x0f) == 0x02) ||
+           (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80);
+}
+
 int l2tpxd_sess_send_ip6(struct l2tpxd_sess *s, const uint8_t *pkt, size_t len)
 {
     uint8_t frame[4 + NET_ND6_RA_MAX_LEN];
@@ -303,8 +316,7 @@ static void link_recv_ip(void *ctx, uint16_t proto, const uint8_t *pkt, size_t l
         l2tpxd_nd6_input(s, pkt, len);
         return;
     }
-    if (proto == PPP_PROTO_IPV6 && s->role == PPP_LINK_AUTHENTICATOR &&
-        net_dhcp6_is_to_server(pkt, len)) {
+    if (proto == PPP_PROTO_IPV6 && dhcp6_for_lns(s, pkt, len)) {
         l2tpxd_dhcp6_input(s, pkt, len);
         return;
     }
@@ -613,8 +625,8 @@ void l2tpxd_sess_data(struct l2tpxd_sess *s, const uint8_t *frame, size_t len)
         sess_rearm(s);
         return;
     }
-    if (proto == PPP_PROTO_IPV6 && s->dest.ppp_hdr6_len != 0 && s->role == PPP_LINK_AUTHENTICATOR &&
-        net_dhcp6_is_to_server(frame + off, len - off)) {
+    if (proto == PPP_PROTO_IPV6 && s->dest.ppp_hdr6_len != 0 &&
+        dhcp6_for_lns(s, frame + off, len - off)) {
         /* DHCPv6 to the LNS (prefix delegation, DNS): answered here. */
         l2tpxd_dhcp6_input(s, frame + off, len - off);
         return;

@@ -1031,6 +1031,25 @@ static void test_dhcpv6_prefix_delegation(void **state)
     assert_true(ls->dhcp6_dropped >= 1);
     assert_int_equal(lns_side.to_tun_pkts, lns_tun0);
 
+    /* Port 547 on a server out there (global unicast): the user's traffic,
+     * passed to the TUN, not answered here. */
+    {
+        static const uint8_t remote[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x47};
+        uint8_t src[16], pkt[NET_DHCP6_MAX_LEN];
+        memset(&q, 0, sizeof q);
+        q.type = NET_DHCP6_INFORMATION_REQUEST;
+        q.xid = 5;
+        net_nd6_link_local(cs->ifid6_local, src);
+        ssize_t n = net_dhcp6_build(pkt, sizeof pkt, src, remote, &q);
+        assert_true(n > 0);
+        uint64_t rx0 = ls->dhcp6_rx;
+        assert_int_equal(from_tun(&lac_side, &cs->dest, pkt, (size_t)n), 0);
+        pump();
+        assert_int_equal(lns_side.to_tun_pkts, lns_tun0 + 1);
+        assert_int_equal(ls->dhcp6_rx, rx0);
+        lns_tun0 = lns_side.to_tun_pkts;
+    }
+
     /* Bound again, then the session ends: the prefix goes with it. */
     memset(&q, 0, sizeof q);
     q.type = NET_DHCP6_SOLICIT;
