@@ -67,25 +67,10 @@ static bool is_link_scope(const uint8_t a[16])
     return (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff;
 }
 
-/* Copies the first plen bits of in, zeroing the rest (RFC 8415 §21.22:
- * the bits after the prefix length are not part of the prefix). */
-static void mask_prefix(uint8_t out[16], const uint8_t in[16], unsigned plen)
-{
-    for (unsigned i = 0; i < 16; i++) {
-        unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
-        out[i] = bits >= 8 ? in[i] : (uint8_t)(in[i] & (0xff00u >> bits));
-    }
-}
-
-/* RFC 8200 §8.1 / RFC 768: one's-complement sum over the pseudo-header
- * (source, destination, upper-layer length, next header 17) and the UDP
- * datagram, folded to 16 bits. udp_len <= 65535, so the 32-bit accumulator
- * cannot overflow (at most 32768 + 18 words of 0xffff). */
+/* RFC 8200 §8.1: the UDP checksum covers the IPv6 pseudo-header. */
 static uint16_t udp6_sum(const uint8_t *pkt, size_t udp_len)
 {
-    uint32_t s = lx_csum_add(0, pkt + 8, 32);
-    s += (uint32_t)(udp_len >> 16) + (uint32_t)(udp_len & 0xffffu) + IPPROTO_UDP_;
-    return lx_csum_fold(lx_csum_add(s, pkt + IP6_HDR_LEN, udp_len));
+    return lx_csum_ip6(pkt, udp_len, IPPROTO_UDP_);
 }
 
 bool net_dhcp6_is_to_server(const uint8_t *pkt, size_t len)
@@ -173,7 +158,7 @@ static int read_iaprefix(struct lx_rd *d, struct net_dhcp6_prefix *p)
         return -EINVAL;
     if (x.plen > 128)
         return 0;
-    mask_prefix(x.prefix, pfx, x.plen);
+    lx_ip6_mask(x.prefix, pfx, x.plen);
     *p = x;
     return 1;
 }
@@ -455,7 +440,7 @@ static void put_ia(struct lx_wr *w, const struct net_dhcp6_ia *ia, bool pd)
         lx_wr_u32(w, p->valid_s);
         lx_wr_u8(w, p->plen);
         uint8_t pfx[16];
-        mask_prefix(pfx, p->prefix, p->plen);
+        lx_ip6_mask(pfx, p->prefix, p->plen);
         lx_wr_bytes(w, pfx, 16);
     }
     if (ia->has_status) {

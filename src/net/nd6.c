@@ -40,25 +40,10 @@ static bool is_unspecified(const uint8_t a[16])
     return true;
 }
 
-/* Copies the first plen bits of in, zeroing the rest (RFC 4861 §4.6.2: the
- * bits after the prefix length are reserved and ignored by receivers). */
-static void mask_prefix(uint8_t out[16], const uint8_t in[16], unsigned plen)
-{
-    for (unsigned i = 0; i < 16; i++) {
-        unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
-        out[i] = bits >= 8 ? in[i] : (uint8_t)(in[i] & (0xff00u >> bits));
-    }
-}
-
-/* RFC 4443 §2.3 / RFC 8200 §8.1: one's-complement sum over the pseudo
- * header (source, destination, upper-layer length, next header 58) and the
- * ICMPv6 message, folded to 16 bits. icmp_len <= 65535, so the 32-bit
- * accumulator cannot overflow (at most 32768 + 18 words of 0xffff). */
+/* RFC 4443 §2.3: the ICMPv6 checksum covers the IPv6 pseudo-header. */
 static uint16_t icmp6_sum(const uint8_t *pkt, size_t icmp_len)
 {
-    uint32_t s = lx_csum_add(0, pkt + 8, 32);
-    s += (uint32_t)(icmp_len >> 16) + (uint32_t)(icmp_len & 0xffffu) + IPPROTO_ICMPV6_;
-    return lx_csum_fold(lx_csum_add(s, pkt + IP6_HDR_LEN, icmp_len));
+    return lx_csum_ip6(pkt, icmp_len, IPPROTO_ICMPV6_);
 }
 
 /* Fills the checksum of the ICMPv6 message behind a complete IPv6 header. */
@@ -195,7 +180,7 @@ static bool read_prefix(const uint8_t *o, struct net_nd6_prefix *p)
         .valid_s = valid,
         .preferred_s = preferred,
     };
-    mask_prefix(x.prefix, o + 16, plen);
+    lx_ip6_mask(x.prefix, o + 16, plen);
     /* Judged on the masked prefix, so that what we report re-parses the
      * same way once built into an advertisement. */
     if (is_link_local(x.prefix))
@@ -337,7 +322,7 @@ ssize_t net_nd6_build_ra(uint8_t *buf, size_t cap, const uint8_t src[16], const 
         lx_wr_u32(&w, p->preferred_s);
         lx_wr_u32(&w, 0);
         uint8_t pfx[16];
-        mask_prefix(pfx, p->prefix, p->plen);
+        lx_ip6_mask(pfx, p->prefix, p->plen);
         lx_wr_bytes(&w, pfx, 16);
     }
     if (ra->n_rdnss > 0) {
