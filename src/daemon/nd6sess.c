@@ -51,6 +51,16 @@ static uint32_t next_ra_ms(const struct l2tpxd_sess *s)
     return ms;
 }
 
+/* Whether the LNS is a router for this user: it hands out a /64, delegates
+ * prefixes or names DNS servers. A CPE with only a delegated prefix (an
+ * unnumbered WAN, RFC 7084 W-3) still needs the advertisement for its
+ * default route. */
+static bool advertising(const struct l2tpxd_sess *s)
+{
+    return s->lns != NULL &&
+           (s->has_prefix6 || s->lns->pd_pool != NULL || s->lns->res.n_ipv6_dns > 0);
+}
+
 static void send_ra(struct l2tpxd_sess *s, const uint8_t dst[16])
 {
     const struct cfg_ppp_resolved *res = &s->lns->res;
@@ -67,14 +77,16 @@ static void send_ra(struct l2tpxd_sess *s, const uint8_t dst[16])
      * IPv6 minimum, RFC 8200 §5). */
     if (s->link_mru >= 1280)
         ra.mtu = s->link_mru;
-    struct net_nd6_prefix *p = &ra.prefixes[0];
-    memcpy(p->prefix, s->prefix6, 16);
-    p->plen = 64;
-    p->onlink = true;
-    p->autonomous = true;
-    p->valid_s = ND6_VALID_LIFETIME_S;
-    p->preferred_s = ND6_PREFERRED_LIFETIME_S;
-    ra.n_prefixes = 1;
+    if (s->has_prefix6) {
+        struct net_nd6_prefix *p = &ra.prefixes[0];
+        memcpy(p->prefix, s->prefix6, 16);
+        p->plen = 64;
+        p->onlink = true;
+        p->autonomous = true;
+        p->valid_s = ND6_VALID_LIFETIME_S;
+        p->preferred_s = ND6_PREFERRED_LIFETIME_S;
+        ra.n_prefixes = 1;
+    }
     for (unsigned i = 0; i < res->n_ipv6_dns && i < NET_ND6_MAX_RDNSS; i++)
         memcpy(ra.rdnss[ra.n_rdnss++], res->ipv6_dns[i], 16);
     /* RFC 8106 §5.1: MaxRtrAdvInterval <= Lifetime <= 2 x MaxRtrAdvInterval. */
@@ -101,7 +113,7 @@ void l2tpxd_nd6_net_up(struct l2tpxd_sess *s, uint64_t local_ifid)
     lx_ms_t now = lx_ev_now(s->d->ev);
     s->ifid6_local = local_ifid;
     if (s->role == PPP_LINK_AUTHENTICATOR) {
-        if (!s->has_prefix6)
+        if (!advertising(s))
             return; /* link-local only: nothing to advertise */
         send_ra(s, all_nodes);
         s->nd6_left = ND6_MAX_INITIAL_RTR_ADVERTISEMENTS - 1;
@@ -127,7 +139,7 @@ void l2tpxd_nd6_timer(struct l2tpxd_sess *s, lx_ms_t now)
 {
     s->nd6_deadline = LX_MS_NEVER;
     if (s->role == PPP_LINK_AUTHENTICATOR) {
-        if (!s->has_prefix6 || s->dest.ppp_hdr6_len == 0)
+        if (!advertising(s) || s->dest.ppp_hdr6_len == 0)
             return;
         send_ra(s, all_nodes);
         if (s->nd6_left > 0)
@@ -164,7 +176,7 @@ void l2tpxd_nd6_input(struct l2tpxd_sess *s, const uint8_t *pkt, size_t len)
         }
         s->rs_rx++;
         lx_ms_t now = lx_ev_now(s->d->ev);
-        if (!s->has_prefix6 || s->dest.ppp_hdr6_len == 0)
+        if (!advertising(s) || s->dest.ppp_hdr6_len == 0)
             return;
         if (s->ra_answer_ms != 0 && now - s->ra_answer_ms < ND6_SOLICITED_MIN_GAP_MS) {
             dropped(s, "router solicitation (rate limit)");

@@ -1069,6 +1069,37 @@ static void test_dhcpv6_prefix_delegation(void **state)
     side_stop(&lns_side);
 }
 
+/* Only `ipv6 pd prefix` (an unnumbered WAN): the LNS still advertises
+ * itself as a default router, without a prefix, and a client with
+ * `defaultroute6` routes ::/0 through its session. */
+static void test_ipv6_ra_without_prefix(void **state)
+{
+    char conf[1400];
+    snprintf(conf, sizeof conf, "%sipv6 pd prefix = 2001:db8:200::/55\n", lns_conf());
+    side_start(&lns_side, "10.0.0.1", conf);
+    char lconf[512];
+    snprintf(lconf, sizeof lconf,
+             "[lac alice]\nlns = 10.0.0.1\nautodial = yes\nredial = no\nname = alice\n"
+             "chap secrets = %s\ndefaultroute6 = yes\n",
+             secrets_path);
+    side_start(&lac_side, "10.0.0.2", lconf);
+    l2tpxd_lacc_start(&lac_side.d);
+    pump();
+    struct l2tpxd_sess *ls = find_user(&lns_side, "alice");
+    struct l2tpxd_sess *cs = find_user(&lac_side, "alice");
+    assert_non_null(ls);
+    assert_non_null(cs);
+    assert_false(ls->has_prefix6);
+    assert_true(ls->ra_tx >= 1);
+    assert_true(cs->ra_rx >= 1);
+    static const uint8_t any[16];
+    assert_non_null(route_find(&lac_side, AF_INET6, any, 0, true));
+    assert_true(lac_side.d.laccs[0].default6_added);
+    assert_false(lac_side.d.laccs[0].v6_global_added);
+    side_stop(&lac_side);
+    side_stop(&lns_side);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1080,6 +1111,7 @@ int main(void)
         cmocka_unit_test(test_no_auth_pool),
         cmocka_unit_test(test_ipv6_router_advertisement),
         cmocka_unit_test(test_dhcpv6_prefix_delegation),
+        cmocka_unit_test(test_ipv6_ra_without_prefix),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
