@@ -344,6 +344,7 @@ struct list_ctx {
     char *out;      /* CFG_T_POOL: normalised list */
     size_t out_cap;
     unsigned n;
+    int family; /* CFG_T_DNS4 / CFG_T_DNS6: AF_INET or AF_INET6 */
 };
 
 static int add_listen(void *vctx, const char *item)
@@ -435,44 +436,35 @@ static int add_range(void *vctx, const char *item)
     return 0;
 }
 
+/* One server of an "ms dns" (IPv4, at most 2, stored host order) or an
+ * "ipv6 dns" list (IPv6 unicast, at most 3); the count follows the array. */
 static int add_dns(void *vctx, const char *item)
 {
     struct list_ctx *lc = vctx;
-    uint32_t *dns = lc->dst;
-    unsigned *n = (unsigned *)(dns + 2);
-    struct in_addr a;
-    if (inet_pton(AF_INET, item, &a) != 1) {
-        diag(lc->p, true, lc->line, "key '%s': '%s' is not an IPv4 address", lc->key, item);
+    bool v6 = lc->family == AF_INET6;
+    unsigned max = v6 ? 3 : 2;
+    size_t alen = v6 ? 16 : 4;
+    unsigned *n = (unsigned *)((uint8_t *)lc->dst + max * alen);
+    uint8_t a[16];
+    static const uint8_t unspec[16];
+    if (inet_pton(lc->family, item, a) != 1 || (v6 && (a[0] == 0xff || !memcmp(a, unspec, 16)))) {
+        diag(lc->p, true, lc->line, "key '%s': '%s' is not an %s address", lc->key, item,
+             v6 ? "IPv6 unicast" : "IPv4");
         lc->failed_reported = true;
         return -1;
     }
-    if (*n >= 2) {
-        diag(lc->p, true, lc->line, "key '%s': at most 2 servers", lc->key);
+    if (*n >= max) {
+        diag(lc->p, true, lc->line, "key '%s': at most %u servers", lc->key, max);
         lc->failed_reported = true;
         return -1;
     }
-    dns[(*n)++] = ntohl(a.s_addr);
-    return 0;
-}
-
-static int add_dns6(void *vctx, const char *item)
-{
-    struct list_ctx *lc = vctx;
-    uint8_t(*dns)[16] = lc->dst;
-    unsigned *n = (unsigned *)(dns + 3);
-    struct in6_addr a;
-    if (inet_pton(AF_INET6, item, &a) != 1 || IN6_IS_ADDR_UNSPECIFIED(&a) ||
-        IN6_IS_ADDR_MULTICAST(&a)) {
-        diag(lc->p, true, lc->line, "key '%s': '%s' is not an IPv6 unicast address", lc->key, item);
-        lc->failed_reported = true;
-        return -1;
+    if (v6) {
+        memcpy((uint8_t *)lc->dst + 16 * (*n)++, a, 16);
+    } else {
+        uint32_t v;
+        memcpy(&v, a, 4);
+        ((uint32_t *)lc->dst)[(*n)++] = ntohl(v);
     }
-    if (*n >= 3) {
-        diag(lc->p, true, lc->line, "key '%s': at most 3 servers", lc->key);
-        lc->failed_reported = true;
-        return -1;
-    }
-    memcpy(dns[(*n)++], &a, 16);
     return 0;
 }
 
@@ -797,20 +789,14 @@ static int apply(struct cfg_parse *p, const char *name, const char *value)
         snprintf(arr[(*n)++], 64, "%s/%u", txt, (unsigned)plen);
         break;
     }
+    case CFG_T_DNS4:
     case CFG_T_DNS6: {
-        struct list_ctx lc = {.p = p, .key = name, .line = line, .dst = field};
-        if (foreach_item(value, add_dns6, &lc) < 0) {
-            if (!lc.failed_reported)
-                diag(p, true, line, "key '%s': '%s' is not a list of IPv6 addresses", name, value);
-            return 1;
-        }
-        break;
-    }
-    case CFG_T_DNS4: {
-        struct list_ctx lc = {.p = p, .key = name, .line = line, .dst = field};
+        int fam = k->type == CFG_T_DNS6 ? AF_INET6 : AF_INET;
+        struct list_ctx lc = {.p = p, .key = name, .line = line, .dst = field, .family = fam};
         if (foreach_item(value, add_dns, &lc) < 0) {
             if (!lc.failed_reported)
-                diag(p, true, line, "key '%s': '%s' is not a list of IPv4 addresses", name, value);
+                diag(p, true, line, "key '%s': '%s' is not a list of IPv%c addresses", name, value,
+                     fam == AF_INET6 ? '6' : '4');
             return 1;
         }
         break;
