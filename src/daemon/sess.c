@@ -297,9 +297,29 @@ static bool dhcp6_for_lns(const struct l2tpxd_sess *s, const uint8_t *pkt, size_
            (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80);
 }
 
+/* IPv6 packets from the peer that the session answers or applies itself
+ * instead of passing them to the TUN: Router Solicitations and
+ * Advertisements (a user's RA must never reach the shared TUN), and DHCPv6
+ * for the LNS (prefix delegation, DNS). true = consumed. */
+static bool ip6_for_us(struct l2tpxd_sess *s, const uint8_t *pkt, size_t len)
+{
+    if (net_nd6_classify(pkt, len) != NET_ND6_NONE) {
+        l2tpxd_nd6_input(s, pkt, len);
+        return true;
+    }
+    if (dhcp6_for_lns(s, pkt, len)) {
+        l2tpxd_dhcp6_input(s, pkt, len);
+        return true;
+    }
+    return false;
+}
+
 int l2tpxd_sess_send_ip6(struct l2tpxd_sess *s, const uint8_t *pkt, size_t len)
 {
-    uint8_t frame[4 + NET_ND6_RA_MAX_LEN];
+    /* Room for the largest packet we build ourselves (a DHCPv6 reply; an
+     * RA is smaller) behind the longest PPP header. */
+    _Static_assert(NET_ND6_RA_MAX_LEN <= NET_DHCP6_MAX_LEN, "frame too small for an RA");
+    uint8_t frame[4 + NET_DHCP6_MAX_LEN];
     size_t h = s->dest.ppp_hdr6_len;
     if (s->ls == NULL || h == 0 || len > sizeof frame - h)
         return -1;
@@ -312,14 +332,8 @@ int l2tpxd_sess_send_ip6(struct l2tpxd_sess *s, const uint8_t *pkt, size_t len)
 static void link_recv_ip(void *ctx, uint16_t proto, const uint8_t *pkt, size_t len)
 {
     struct l2tpxd_sess *s = ctx;
-    if (proto == PPP_PROTO_IPV6 && net_nd6_classify(pkt, len) != NET_ND6_NONE) {
-        l2tpxd_nd6_input(s, pkt, len);
+    if (proto == PPP_PROTO_IPV6 && ip6_for_us(s, pkt, len))
         return;
-    }
-    if (proto == PPP_PROTO_IPV6 && dhcp6_for_lns(s, pkt, len)) {
-        l2tpxd_dhcp6_input(s, pkt, len);
-        return;
-    }
     if (s->tun == NULL) {
         s->dest.from_user_dropped++;
         return;
@@ -618,17 +632,8 @@ void l2tpxd_sess_data(struct l2tpxd_sess *s, const uint8_t *frame, size_t len)
         off += 2;
     }
     if (proto == PPP_PROTO_IPV6 && s->dest.ppp_hdr6_len != 0 &&
-        net_nd6_classify(frame + off, len - off) != NET_ND6_NONE) {
-        /* Router Solicitation / Advertisement: ours to answer or apply,
-         * never the shared TUN's (a user's RA must not reach the LNS). */
-        l2tpxd_nd6_input(s, frame + off, len - off);
+        ip6_for_us(s, frame + off, len - off)) {
         sess_rearm(s);
-        return;
-    }
-    if (proto == PPP_PROTO_IPV6 && s->dest.ppp_hdr6_len != 0 &&
-        dhcp6_for_lns(s, frame + off, len - off)) {
-        /* DHCPv6 to the LNS (prefix delegation, DNS): answered here. */
-        l2tpxd_dhcp6_input(s, frame + off, len - off);
         return;
     }
     if (s->tun != NULL && ((proto == PPP_PROTO_IPV4 && s->dest.ppp_hdr_len != 0) ||

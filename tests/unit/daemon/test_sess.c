@@ -986,17 +986,28 @@ static void test_dhcpv6_prefix_delegation(void **state)
     assert_memory_equal(a.ia_pd[0].prefixes[0].prefix, ls->pd_prefix, 16);
     assert_int_equal(pool_used(&lns_side), used0 + 1);
 
-    /* Another DUID on the same session: no second prefix. */
+    /* Another DUID on the same session: no second prefix. A 130-byte DUID
+     * and four IA_PDs make a reply larger than any RA: it is still sent. */
     q.type = NET_DHCP6_SOLICIT;
     q.server_duid_len = 0;
     q.rapid_commit = true;
-    q.client_duid[9] = 0xbb;
+    memset(q.client_duid, 0x5a, NET_DHCP6_DUID_MAX);
+    q.client_duid_len = NET_DHCP6_DUID_MAX;
+    q.n_ia_pd = 4;
+    for (unsigned i = 0; i < 4; i++)
+        q.ia_pd[i].iaid = 10 + i;
     assert_int_equal(dhcp6_ask(cs, &q, &a), 0);
+    assert_true(lac_side.last_len > NET_ND6_RA_MAX_LEN);
     assert_int_equal(a.type, NET_DHCP6_REPLY);
-    assert_true(a.ia_pd[0].has_status);
-    assert_int_equal(a.ia_pd[0].status, NET_DHCP6_ST_NO_PREFIX_AVAIL);
+    assert_int_equal(a.n_ia_pd, 4);
+    for (unsigned i = 0; i < 4; i++) {
+        assert_true(a.ia_pd[i].has_status);
+        assert_int_equal(a.ia_pd[i].status, NET_DHCP6_ST_NO_PREFIX_AVAIL);
+    }
     assert_int_equal(pool_used(&lns_side), used0 + 1);
-    q.client_duid[9] = 0xaa;
+    memcpy(q.client_duid, duid, sizeof duid);
+    q.client_duid_len = sizeof duid;
+    q.n_ia_pd = 1;
 
     /* Stateless: Information-Request gets the DNS server. */
     memset(&q, 0, sizeof q);
