@@ -399,6 +399,28 @@ static int add_ranges(struct aaa_pool *p, const char *spec, char *bad, size_t ba
     return 0;
 }
 
+/* An IPv6 prefix pool "<section>@<tag>" of child_plen prefixes carved from
+ * the blocks written under `key`. 0, or -1 (logged). */
+static int pool6_setup(struct l2tpxd *d, struct l2tpxd_lns *l, const char *tag, const char *key,
+                       const char (*blocks)[64], unsigned n, unsigned child_plen,
+                       struct aaa_pool **out)
+{
+    char name[AAA_POOL_NAME_MAX];
+    snprintf(name, sizeof name, "%.56s@%s", l->sec->name, tag);
+    int rc = aaa_pool_create(d->pools, name, AF_INET6, out);
+    unsigned i = 0;
+    for (; rc == 0 && i < n; i++)
+        rc = aaa_pool_add_prefix6(*out, blocks[i], child_plen);
+    if (rc < 0) {
+        lx_err("[lns %s]: '%s' '%s': %s", l->sec->name, key, blocks[i ? i - 1 : 0],
+               rc == -EEXIST  ? "overlaps another prefix"
+               : rc == -E2BIG ? "more prefixes than a pool may hold (use a longer block)"
+                              : strerror(-rc));
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- start and stop ---- */
 
 static int setup_one(struct l2tpxd *d, struct l2tpxd_lns *l)
@@ -441,39 +463,14 @@ static int setup_one(struct l2tpxd *d, struct l2tpxd_lns *l)
             return -1;
         }
     }
-    if (l->res.n_ipv6_prefixes) {
-        char name[AAA_POOL_NAME_MAX];
-        snprintf(name, sizeof name, "%.56s@ipv6", sec->name);
-        int rc = aaa_pool_create(d->pools, name, AF_INET6, &l->pool6);
-        unsigned i = 0;
-        for (; rc == 0 && i < l->res.n_ipv6_prefixes; i++)
-            rc = aaa_pool_add_prefix6(l->pool6, l->res.ipv6_prefixes[i], 64);
-        if (rc < 0) {
-            lx_err("[lns %s]: 'ipv6 prefix' '%s': %s", sec->name,
-                   l->res.ipv6_prefixes[i ? i - 1 : 0],
-                   rc == -EEXIST  ? "overlaps another prefix"
-                   : rc == -E2BIG ? "more /64s than a pool may hold (use a longer prefix)"
-                                  : strerror(-rc));
-            return -1;
-        }
-    }
-    if (l->res.n_ipv6_pd_prefixes) {
-        char name[AAA_POOL_NAME_MAX];
-        snprintf(name, sizeof name, "%.56s@pd", sec->name);
-        int rc = aaa_pool_create(d->pools, name, AF_INET6, &l->pd_pool);
-        unsigned i = 0;
-        for (; rc == 0 && i < l->res.n_ipv6_pd_prefixes; i++)
-            rc =
-                aaa_pool_add_prefix6(l->pd_pool, l->res.ipv6_pd_prefixes[i], l->res.ipv6_pd_length);
-        if (rc < 0) {
-            lx_err("[lns %s]: 'ipv6 pd prefix' '%s': %s", sec->name,
-                   l->res.ipv6_pd_prefixes[i ? i - 1 : 0],
-                   rc == -EEXIST  ? "overlaps another prefix"
-                   : rc == -E2BIG ? "more prefixes than a pool may hold (raise 'ipv6 pd length')"
-                                  : strerror(-rc));
-            return -1;
-        }
-    }
+    /* IPv6: one /64 per session for SLAAC, and the delegated prefixes. */
+    if (l->res.n_ipv6_prefixes && pool6_setup(d, l, "ipv6", "ipv6 prefix", l->res.ipv6_prefixes,
+                                              l->res.n_ipv6_prefixes, 64, &l->pool6) < 0)
+        return -1;
+    if (l->res.n_ipv6_pd_prefixes &&
+        pool6_setup(d, l, "pd", "ipv6 pd prefix", l->res.ipv6_pd_prefixes,
+                    l->res.n_ipv6_pd_prefixes, l->res.ipv6_pd_length, &l->pd_pool) < 0)
+        return -1;
     if (l->res.local_ip) {
         /* The LNS end of every session is never handed to a peer. */
         int rc = aaa_pool_set_reserve4(d->pools, l->res.local_ip);
