@@ -12,7 +12,7 @@ PKGS=(
   libclang-rt-14-dev llvm
   nettle-dev libinih-dev libjson-c-dev libmnl-dev libcmocka-dev
   python3-pytest
-  iproute2 iputils-ping tshark xl2tpd iperf3
+  iproute2 iputils-ping tshark xl2tpd iperf3 dhcpcd-base
   procps psmisc util-linux
 )
 

@@ -10,11 +10,12 @@ routes it to that session."""
 import ipaddress
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
 
-from lib import pppenv
+from lib import pppenv, prereq
 from lib.pppenv import PppNet
 from lib.util import wait_until
 
@@ -215,3 +216,70 @@ def test_dhcpv6_prefix_delegation_and_information_request(env):
                what="delegated route removed")
     ls = net.show_session(net.lns, net.lns_session_of(c.user))
     assert "ipv6_delegated_prefix" not in ls and ls["dhcp6_rx"] >= 4, ls
+
+
+def lo_addrs6(ns):
+    out = ns.ip("-6", "-o", "addr", "show", "dev", "lo", "scope", "global").stdout
+    out = out.decode() if isinstance(out, bytes) else out
+    return [ipaddress.ip_interface(f.split()[3]) for f in out.splitlines() if " inet6 " in f]
+
+
+@pytest.mark.deadline(90)
+def test_dhcpcd_gets_a_delegated_prefix(env):
+    """Interop with a real DHCPv6 client, Debian's dhcpcd 9, on the LAC
+    client's interface: it solicits an IA_PD, takes the LNS's Advertise,
+    Requests, gets the /56, numbers its "LAN" (lo) from it; a host behind
+    the LNS reaches that address; when dhcpcd stops it Releases the prefix
+    and the LNS takes the route back. dhcpcd runs in a private mount
+    namespace with its state directories on tmpfs, so nothing of it stays."""
+    if not shutil.which("dhcpcd"):
+        prereq.missing("dhcpcd not installed (Debian package dhcpcd-base)")
+    net = PppNet(env, lns_secrets=[("erin", "*", "erin-pw-5", None)],
+                 lns_extra={"ipv6 prefix": V6_BLOCK, "ipv6 dns": V6_DNS,
+                            "ipv6 pd prefix": PD_BLOCK, "ipv6 pd length": 56})
+    net.lns_ns.sysctl("net.ipv6.conf.all.forwarding", "1")
+    net.lns_ns.ip("addr", "add", f"{FAR6_LNS}/64", "dev", net.far_if, "nodad")
+    far_if = [n for n in pppenv.link_names(net.far_ns) if n != "lo"][0]
+    net.far_ns.ip("addr", "add", f"{FAR6_HOST}/64", "dev", far_if, "nodad")
+    net.far_ns.ip("-6", "route", "add", PD_BLOCK, "via", FAR6_LNS)
+    c = net.client("erin", "erin-pw-5", lac_extra={"defaultroute6": True})
+    c.wait_up()
+    wait_global(c)
+
+    conf = os.path.join(env.dir, "dhcpcd.conf")
+    with open(conf, "w") as f:
+        # DHCPv6 only (l2tpxd does the RA part), a /56 for "lo", release on stop.
+        f.write("ipv6only\nnoipv6rs\nduid\nrelease\nnohook resolv.conf\n"
+                "ia_pd 1 lo/0/64\n")
+    script = ("mkdir -p /var/lib/dhcpcd /run/dhcpcd && mount -t tmpfs tmpfs /var/lib/dhcpcd && "
+              "mount -t tmpfs tmpfs /run/dhcpcd && "
+              f"exec dhcpcd -B -6 -d -f {conf} -c /bin/true {c.iface}")
+    d = env.procs.start("dhcpcd", c.ns.exec_argv(["unshare", "-m", "--propagation", "private",
+                                                  "sh", "-c", script]))
+
+    def delegated():
+        s = net.show_session(net.lns, net.lns_session_of(c.user))
+        pd = s.get("ipv6_delegated_prefix")
+        if not pd:
+            return None
+        net6 = ipaddress.ip_network(pd)
+        lan = [a for a in lo_addrs6(c.ns) if a.ip in net6]
+        return (net6, lan[0].ip) if lan else None
+    try:
+        pd, lan = wait_until(delegated, timeout=30, interval=0.2,
+                             what="dhcpcd got a delegated prefix and numbered lo from it")
+    except AssertionError as e:
+        raise AssertionError(f"{e}\ndhcpcd:\n{d.stdout_text()[-3000:]}{d.stderr_text()[-3000:]}")
+    assert pd.prefixlen == 56 and pd.subnet_of(ipaddress.ip_network(PD_BLOCK)), pd
+    assert f"dev {net.show_session(net.lns, net.lns_session_of(c.user))['interface']}" in \
+        lns_route6(net, str(pd))
+    p = subprocess.run(net.far_ns.exec_argv(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "2",
+                                             str(lan)]), capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and " 0% packet loss" in p.stdout, p.stdout + p.stderr
+
+    # dhcpcd stops: it Releases (RFC 8415 §18.2.7), the LNS drops the route.
+    env.procs.stop(d)
+    wait_until(lambda: not lns_route6(net, str(pd)).strip(), timeout=10, interval=0.1,
+               what="delegated route removed after dhcpcd's Release")
+    log = d.stdout_text() + d.stderr_text()
+    assert "REPLY6 received" in log and "delegated prefix" in log, log[-3000:]
