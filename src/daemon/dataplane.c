@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -779,7 +780,7 @@ struct l2tpxd_tun *l2tpxd_dp_tun_open(struct l2tpxd_dp *dp, const struct l2tpxd_
         .name = t->o.name[0] ? t->o.name : "l2tpx%d",
         .mtu = o->mtu ? o->mtu : 1500,
         .txqueuelen = DP_QLEN,
-        .up = true,
+        .up = false, /* after the IPv6 address generation mode below */
     };
     int rc = net_tun_open(&t->tun, &to);
     if (rc < 0) {
@@ -790,6 +791,18 @@ struct l2tpxd_tun *l2tpxd_dp_tun_open(struct l2tpxd_dp *dp, const struct l2tpxd_
     if (t->tun.ifindex <= 0) {
         rc = net_nl_ifindex(dp->nl, t->tun.name);
         t->tun.ifindex = rc > 0 ? rc : 0;
+    }
+    /* RFC 5072 §5: the link-local address comes from the interface
+     * identifier IPv6CP negotiated (put on below), not from one the kernel
+     * makes up for a device without a link-layer address. Refused where
+     * IPv6 is off: not fatal. */
+    rc = net_nl_link_set_addr_gen_mode(dp->nl, t->tun.ifindex, IN6_ADDR_GEN_MODE_NONE);
+    if (rc < 0)
+        lx_debug("data plane: %s: no IPv6 address generation mode: %s", t->tun.name, strerror(-rc));
+    rc = net_tun_set_up(&t->tun, true);
+    if (rc < 0) {
+        lx_err("data plane: cannot bring %s up: %s", t->tun.name, strerror(-rc));
+        goto fail;
     }
     sweep_routes(dp, t->tun.ifindex);
     if (tun_addresses(dp, t) < 0)

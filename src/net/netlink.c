@@ -276,6 +276,20 @@ int net_nl_link_set_mtu(struct net_nl *nl, int ifindex, unsigned mtu)
     return nl_transact(nl, nlh, NULL, NULL);
 }
 
+int net_nl_link_set_addr_gen_mode(struct net_nl *nl, int ifindex, uint8_t mode)
+{
+    if (ifindex <= 0)
+        return -EINVAL;
+    struct nlmsghdr *nlh = link_req(nl, RTM_NEWLINK, ifindex);
+    /* rtnetlink(7): IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE } } */
+    struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+    struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
+    mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, mode);
+    mnl_attr_nest_end(nlh, in6);
+    mnl_attr_nest_end(nlh, spec);
+    return nl_transact(nl, nlh, NULL, NULL);
+}
+
 /* ------------------------------------------------------------ addresses */
 
 static size_t addr_len(int family)

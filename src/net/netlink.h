@@ -48,6 +48,9 @@ int net_nl_ifindex(struct net_nl *nl, const char *name);
 int net_nl_link_get(struct net_nl *nl, int ifindex, struct net_nl_link *out);
 int net_nl_link_set_up(struct net_nl *nl, int ifindex, bool up);
 int net_nl_link_set_mtu(struct net_nl *nl, int ifindex, unsigned mtu);
+/* IPv6 link-local address generation (IFLA_INET6_ADDR_GEN_MODE, e.g.
+ * IN6_ADDR_GEN_MODE_NONE): set before the link goes up. 0 or -errno. */
+int net_nl_link_set_addr_gen_mode(struct net_nl *nl, int ifindex, uint8_t mode);
 
 /* ---- addresses ---- */
 

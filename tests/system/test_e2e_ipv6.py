@@ -34,6 +34,13 @@ def ll(ifid):
     return "fe80::" + ifid
 
 
+def link_locals(ns, iface):
+    """The link-local addresses on iface."""
+    out = ns.ip("-6", "-o", "addr", "show", "dev", iface, "scope", "link").stdout
+    out = out.decode() if isinstance(out, bytes) else out
+    return [ipaddress.ip_interface(f.split()[3]).ip for f in out.splitlines() if " inet6 " in f]
+
+
 @pytest.mark.deadline(60)
 def test_ipv6_link_local_both_ways(env):
     net = PppNet(env, lns_secrets=[("erin", "*", "erin-pw-5", None),
@@ -57,6 +64,14 @@ def test_ipv6_link_local_both_ways(env):
     ifaces = {net.show_session(net.lns, net.lns_session_of(c.user))["interface"]
               for c in clients}
     assert len(ifaces) == 1, f"one TUN for all sessions, got {ifaces}"
+    # RFC 5072 §5: each end's one link-local address is fe80::<its IPv6CP
+    # interface identifier>; the kernel adds none of its own to a TUN.
+    for c in clients:
+        cs = net.show_session(c.daemon, c.sess)
+        assert link_locals(c.ns, c.iface) == [ipaddress.ip_address(ll(cs["ipv6_local_ifid"]))], \
+            (link_locals(c.ns, c.iface), cs["ipv6_local_ifid"])
+    lns_ifid = net.show_session(net.lns, net.lns_session_of(clients[0].user))["ipv6_local_ifid"]
+    assert link_locals(net.lns_ns, ifaces.pop()) == [ipaddress.ip_address(ll(lns_ifid))]
 
 
 V6_BLOCK = "2001:db8:100::/60"      # the LNS's `ipv6 prefix`: 16 /64s
